@@ -1,0 +1,65 @@
+"""The baseline: findings accepted when adopting the tool, keyed by path + rule + text hash."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+
+from hooks import __version__
+from hooks._core.records import FatalError, Finding
+
+Key = tuple[str, str, str]
+
+
+def _norm(path: str) -> str:
+    return os.path.normpath(path).replace(os.sep, "/")
+
+
+def key(finding: Finding) -> Key:
+    return (_norm(finding.path), finding.rule_id, finding.fingerprint)
+
+
+def load_baseline(path: str) -> set[Key]:
+    """The accepted keys; an absent file is an empty baseline."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        return set()
+    except (OSError, ValueError) as exc:
+        raise FatalError(f"{path}: cannot read baseline ({exc}); regenerate it with 'mlhygiene baseline'") from None
+    entries = data.get("findings") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise FatalError(f"{path}: not an mlhygiene baseline (no 'findings' list)")
+    keys: set[Key] = set()
+    for entry in entries:
+        if isinstance(entry, dict):
+            keys.add((_norm(str(entry.get("path", ""))), str(entry.get("rule_id", "")), str(entry.get("fingerprint", ""))))
+    return keys
+
+
+def write_baseline(path: str, findings: Iterable[Finding]) -> int:
+    """Write the baseline (only hashes, never matched text); returns the number of entries."""
+    entries = sorted(
+        {key(f): f for f in findings}.items(),
+        key=lambda item: item[0],
+    )
+    data = {
+        "version": 1,
+        "generated_by": f"mlhygiene {__version__}",
+        "findings": [
+            {"path": k[0], "rule_id": k[1], "category": f.category, "fingerprint": k[2]}
+            for k, f in entries
+        ],
+    }
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2)
+        fh.write("\n")
+    os.replace(tmp, path)
+    return len(entries)
+
+
+def filter_baseline(findings: Sequence[Finding], keys: set[Key]) -> list[Finding]:
+    return [f for f in findings if key(f) not in keys] if keys else list(findings)

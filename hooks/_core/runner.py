@@ -1,0 +1,191 @@
+"""What every hook does: parse arguments, load sources, run checks, filter, report, exit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
+
+from hooks import __version__
+from hooks._core.baseline import filter_baseline, load_baseline
+from hooks._core.config import Config, load_config
+from hooks._core.records import CheckResult, FatalError, Finding, Problem, Source, UsageError
+from hooks._core.report import FORMATS, write_report
+from hooks._core.sources import SourceError, classify, load_source
+from hooks._core.suppress import is_suppressed
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
+PYTHON_KINDS = frozenset({"script", "notebook"})
+
+
+class Context:
+    """What a check may use: config, options, and the run's shared (memoised) Semgrep result."""
+
+    def __init__(self, config: Config, options: argparse.Namespace, sources: Sequence[Source]) -> None:
+        self.config = config
+        self.options = options
+        self.sources = sources
+        self._semgrep: CheckResult | None = None
+
+    def semgrep(self) -> CheckResult:
+        """Every Semgrep rule over every Python source of this run, computed once."""
+        if self._semgrep is None:
+            from hooks._core.semgrep import run_semgrep  # noqa: PLC0415  (lazy)
+
+            python = [s for s in self.sources if s.kind in PYTHON_KINDS]
+            self._semgrep = run_semgrep(
+                python,
+                extra_rules=self.config.extra_rules,
+                timeout=self.config.semgrep_timeout,
+                use_cache=not getattr(self.options, "no_cache", False),
+            )
+        return self._semgrep
+
+
+class Check(NamedTuple):
+    """A hook's check: the source kinds it reads and a function over them."""
+
+    name: str
+    kinds: frozenset[str]
+    run: Callable[[Sequence[Source], Context], CheckResult]
+
+
+def semgrep_check(name: str, category: str) -> Check:
+    """A check that reports one category of the shared Semgrep run."""
+
+    def run(sources: Sequence[Source], ctx: Context) -> CheckResult:
+        paths = {s.path for s in sources}
+        result = ctx.semgrep()
+        return CheckResult(
+            [f for f in result.findings if f.category == category and f.path in paths],
+            [p for p in result.problems if p.path in paths or p.path.startswith("<")],
+        )
+
+    return Check(name, PYTHON_KINDS, run)
+
+
+def load_all(paths: Iterable[str], kinds: frozenset[str], config: Config) -> tuple[list[Source], list[Problem]]:
+    sources: list[Source] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for path in paths:
+        if path in seen or config.excluded(path):
+            continue
+        seen.add(path)
+        kind = classify(path)
+        if kind is None or kind not in kinds:
+            continue
+        try:
+            sources.append(load_source(path, kind, config.max_file_size))
+        except SourceError as exc:
+            problems.append(Problem(path, str(exc)))
+        except (RecursionError, MemoryError) as exc:
+            problems.append(Problem(path, f"could not be loaded ({type(exc).__name__})"))
+    return sources, problems
+
+
+def run_checks(
+    paths: Iterable[str],
+    checks: Sequence[Check],
+    config: Config,
+    options: argparse.Namespace,
+    *,
+    apply_baseline: bool = True,
+) -> tuple[list[Finding], list[Problem]]:
+    """Load, check, filter: the same path for every hook, ``scan`` and ``baseline``."""
+    kinds = frozenset().union(*(c.kinds for c in checks))
+    sources, problems = load_all(paths, kinds, config)
+    ctx = Context(config, options, sources)
+    by_path = {s.path: s for s in sources}
+    findings: list[Finding] = []
+    for check in checks:
+        mine = [s for s in sources if s.kind in check.kinds]
+        if not mine:
+            continue
+        try:
+            result = check.run(mine, ctx)
+        except FatalError:
+            raise
+        except Exception as exc:  # a bug must not pass as "clean"
+            if getattr(options, "debug", False):
+                traceback.print_exc()
+            problems.append(Problem("<internal>", f"{check.name} crashed ({type(exc).__name__}: {exc}); rerun with --debug and report it"))
+            continue
+        findings.extend(result.findings)
+        problems.extend(result.problems)
+    findings = [
+        f for f in findings
+        if config.rule_enabled(f.rule_id, f.category)
+        and (f.path not in by_path or not is_suppressed(f, by_path[f.path]))
+    ]
+    if apply_baseline and not getattr(options, "no_baseline", False):
+        baseline = getattr(options, "baseline", None) or str(config.root / config.baseline)
+        findings = filter_baseline(findings, load_baseline(baseline))
+    if config.strict_parse:
+        problems = [p._replace(fatal=True) for p in problems]
+    unique_findings = sorted(set(findings), key=Finding.sort_key)
+    unique_problems = sorted(dict.fromkeys(problems), key=lambda p: (p.path, p.cell or 0, p.message))
+    return unique_findings, unique_problems
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--config", metavar="PYPROJECT", help="read [tool.mlhygiene] from this file")
+    parser.add_argument("--baseline", metavar="FILE", help="baseline file (default from config)")
+    parser.add_argument("--no-baseline", action="store_true", help="report baselined findings too")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    parser.add_argument("--debug", action="store_true", help="print tracebacks for internal errors")
+    parser.add_argument("--version", action="version", version=f"mlhygiene {__version__}")
+
+
+def exit_code(findings: Sequence[Finding], problems: Sequence[Problem]) -> int:
+    if any(p.fatal for p in problems):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
+def summary(prog: str, findings: Sequence[Finding], problems: Sequence[Problem]) -> str:
+    files = len({f.path for f in findings})
+    bits = [f"{len(findings)} finding{'s' * (len(findings) != 1)} in {files} file{'s' * (files != 1)}"]
+    fatal = len({p.path for p in problems if p.fatal})
+    if fatal:
+        bits.append(f"{fatal} file{'s' * (fatal != 1)} could not be checked")
+    return f"{prog}: " + ", ".join(bits)
+
+
+def report_and_exit(
+    prog: str, options: argparse.Namespace, findings: Sequence[Finding], problems: Sequence[Problem]
+) -> int:
+    write_report(options.format, findings, problems, sys.stdout, sys.stderr)
+    if options.format == "text" and (findings or problems):
+        print(summary(prog, findings, problems), file=sys.stderr)
+    return exit_code(findings, problems)
+
+
+def fatal(prog: str, exc: FatalError) -> int:
+    print(f"{prog}: error: {exc}", file=sys.stderr)
+    return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_ERROR
+
+
+def hook_main(
+    argv: Sequence[str] | None,
+    prog: str,
+    description: str,
+    checks: Sequence[Check],
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> int:
+    """``main`` of a hook: the files pre-commit passes, checked by ``checks``."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("filenames", nargs="*", help="files to check")
+    add_common_arguments(parser)
+    if add_arguments is not None:
+        add_arguments(parser)
+    options = parser.parse_args(argv)
+    try:
+        config = load_config(options.config)
+        findings, problems = run_checks(options.filenames, checks, config, options)
+    except FatalError as exc:
+        return fatal(prog, exc)
+    return report_and_exit(prog, options, findings, problems)

@@ -1,0 +1,227 @@
+"""One Semgrep run for every rule over every unit of every source, mapped back to findings."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from hooks._core.records import CheckResult, FatalError, Finding, Problem, Source, Unit
+
+ENGINE_ENV = "MLHYGIENE_SEMGREP_ENGINE"
+SEMGREP_ENV = "MLHYGIENE_SEMGREP"
+# Semgrep's own errors that mean "parsed only part of this file": warnings, not failures.
+_PARSE_ERROR_TYPES = ("Syntax error", "Lexical error", "PartialParsing", "Other syntax error")
+_SEVERITY = {"ERROR": "error", "WARNING": "warning", "INFO": "info", "INVENTORY": "info"}
+
+
+def rules_dir() -> Path:
+    """The bundled rules: ``hooks/rules`` in a wheel, ``rules/`` in a source checkout."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "rules", here.parent / "rules"):
+        if candidate.is_dir():
+            return candidate
+    raise FatalError("the bundled Semgrep rules are missing; reinstall mlhygiene")
+
+
+def rule_files(extra: Sequence[str] = ()) -> list[Path]:
+    files = sorted(p for p in rules_dir().rglob("*.yaml"))
+    if not files:
+        raise FatalError(f"no Semgrep rules found in {rules_dir()}; reinstall mlhygiene")
+    for name in extra:
+        if not os.path.isfile(name):
+            raise FatalError(f"extra rule file {name} does not exist (see extra-rules in [tool.mlhygiene])")
+    return files + [Path(p) for p in extra]
+
+
+def semgrep_command() -> list[str]:
+    """How to start Semgrep: $MLHYGIENE_SEMGREP, the one beside our interpreter, or PATH."""
+    override = os.environ.get(SEMGREP_ENV)
+    if override:
+        return [override]
+    beside = Path(sys.executable).parent / ("semgrep.exe" if os.name == "nt" else "semgrep")
+    if beside.is_file():
+        return [str(beside)]
+    found = shutil.which("semgrep")
+    if found:
+        return [found]
+    raise FatalError(
+        "semgrep is not installed or not on PATH; install it with 'pip install semgrep' "
+        "(pre-commit installs it for you)"
+    )
+
+
+def semgrep_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        SEMGREP_SEND_METRICS="off",
+        SEMGREP_ENABLE_VERSION_CHECK="0",
+        SEMGREP_VERSION_CHECK_TIMEOUT="0",
+        SEMGREP_FORCE_NO_COLOR="1",
+    )
+    for key in ("SEMGREP_APP_TOKEN", "SEMGREP_RULES", "SEMGREP_REPO_URL"):
+        env.pop(key, None)
+    return env
+
+
+def use_osemgrep() -> bool:
+    return os.environ.get(ENGINE_ENV, "osemgrep").lower() in ("osemgrep", "experimental")
+
+
+def build_command(configs: Sequence[Path], targets: Sequence[str], timeout: int) -> list[str]:
+    cmd = semgrep_command()
+    if use_osemgrep():
+        cmd.append("--experimental")
+    else:
+        cmd.append("scan")
+    cmd += [
+        "--json",
+        "--metrics=off",
+        "--disable-version-check",
+        "--no-git-ignore",
+        "--quiet",
+        "--timeout", str(min(timeout, 60)),
+        "--timeout-threshold", "3",
+        "--max-target-bytes", "0",
+        "-j", "1",
+    ]
+    for config in configs:
+        cmd += ["--config", str(config)]
+    return cmd + ["--", *targets] if not use_osemgrep() else cmd + list(targets)
+
+
+class Target(NamedTuple):
+    source: Source
+    unit: Unit
+
+
+def run_semgrep(
+    sources: Sequence[Source],
+    extra_rules: Sequence[str] = (),
+    timeout: int = 300,
+    use_cache: bool = True,
+) -> CheckResult:
+    """Run every rule over the Python units of ``sources`` in one Semgrep process."""
+    targets: dict[str, Target] = {}
+    with tempfile.TemporaryDirectory(prefix="mlhygiene-") as tmp:
+        for source in sources:
+            for k, unit in enumerate(source.units):
+                name = os.path.join(tmp, f"{len(targets)}.py")
+                with open(name, "w", encoding="utf-8", errors="surrogatepass") as fh:
+                    fh.write(unit.text)
+                targets[name] = Target(source, unit)
+                del k
+        if not targets:
+            return CheckResult([], [])
+        output = _invoke(build_command(rule_files(extra_rules), list(targets), timeout), timeout)
+        return _convert(output, targets, tmp)
+
+
+def _invoke(cmd: list[str], timeout: int) -> dict[str, Any]:
+    try:
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, env=semgrep_env(),
+            stdin=subprocess.DEVNULL, check=False,
+        )
+    except FileNotFoundError:
+        raise FatalError(f"cannot start semgrep ({cmd[0]} not found); install it with 'pip install semgrep'") from None
+    except subprocess.TimeoutExpired:
+        raise FatalError(
+            f"semgrep did not finish within {timeout} s; raise semgrep-timeout in [tool.mlhygiene] "
+            "or check fewer files at once"
+        ) from None
+    try:
+        output: dict[str, Any] = json.loads(proc.stdout)
+        if not isinstance(output, dict) or "results" not in output:
+            raise ValueError("no results")
+    except ValueError:
+        tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-1:] or ["no output"]
+        raise FatalError(f"semgrep failed (exit {proc.returncode}): {tail[0][:300]}") from None
+    return output
+
+
+def _map_line(unit: Unit, line: int) -> tuple[int | None, int] | None:
+    if not unit.line_map:
+        return None, line
+    if 1 <= line <= len(unit.line_map):
+        return unit.line_map[line - 1]
+    return None
+
+
+def _convert(output: dict[str, Any], targets: dict[str, Target], tmp: str) -> CheckResult:
+    findings: list[Finding] = []
+    problems: list[Problem] = []
+
+    def target_of(path: str) -> Target | None:
+        if not os.path.isabs(path):
+            path = os.path.join(tmp, os.path.basename(path))
+        return targets.get(path) or targets.get(os.path.join(tmp, os.path.basename(path)))
+
+    for result in output.get("results", []):
+        target = target_of(str(result.get("path", "")))
+        if target is None:
+            continue
+        start, end = result["start"], result["end"]
+        first = _map_line(target.unit, int(start["line"]))
+        if first is None:
+            continue
+        last = _map_line(target.unit, int(end["line"])) or first
+        extra = result.get("extra", {})
+        metadata = extra.get("metadata") or {}
+        cell, line = first
+        findings.append(
+            Finding(
+                path=target.source.path,
+                line=line,
+                column=int(start["col"]),
+                end_line=last[1] if last[0] == cell else line,
+                end_column=int(end["col"]) if last[0] == cell else int(start["col"]),
+                rule_id=str(result["check_id"]).rsplit(".", 1)[-1],
+                category=str(metadata.get("mlhygiene-category", "custom")),
+                severity=_SEVERITY.get(str(extra.get("severity", "WARNING")).upper(), "warning"),
+                message=" ".join(str(extra.get("message", "")).split()),
+                cell=cell,
+                matched=target.unit.text[int(start.get("offset", 0)) : int(end.get("offset", 0))],
+            )
+        )
+    seen: set[tuple[str, int | None, str]] = set()
+    for error in output.get("errors", []):
+        problem = _problem(error, target_of)
+        if problem is not None and (problem.path, problem.cell, problem.message) not in seen:
+            seen.add((problem.path, problem.cell, problem.message))
+            problems.append(problem)
+    return CheckResult(findings, problems)
+
+
+def _problem(error: dict[str, Any], target_of: Any) -> Problem | None:
+    kind = str(error.get("type", ""))
+    if isinstance(error.get("type"), list):
+        kind = str(error["type"][0])
+    message = " ".join(str(error.get("message", kind)).split())
+    path = error.get("path")
+    target: Target | None = target_of(str(path)) if path else None
+    if target is None:
+        if str(error.get("level", "error")) == "warn":
+            return None
+        return Problem("<semgrep>", f"semgrep error: {message[:300]}")
+    cell: int | None = None
+    spans = error.get("spans") or []
+    if spans and target.unit.line_map:
+        mapped = _map_line(target.unit, int(spans[0].get("start", {}).get("line", 0)))
+        cell = mapped[0] if mapped else None
+    if any(kind.startswith(t) for t in _PARSE_ERROR_TYPES):
+        return Problem(
+            target.source.path,
+            "Semgrep could parse only part of this Python; findings may be incomplete",
+            fatal=False,
+            cell=cell,
+        )
+    if "Timeout" in kind or "timeout" in message.lower():
+        return Problem(target.source.path, "semgrep timed out on this file; it was not fully checked", cell=cell)
+    return Problem(target.source.path, f"semgrep could not check this file ({kind or message[:200]})", cell=cell)

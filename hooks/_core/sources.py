@@ -1,0 +1,153 @@
+"""Load files into `Source`s: scripts, notebooks, dependency files, config text, artifacts."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tokenize
+from functools import lru_cache
+from pathlib import PurePath
+
+from hooks._core.notebook import NotebookError, parse_error, read_notebook, split_lines
+from hooks._core.records import Source, Unit
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+SCRIPT_SUFFIXES = frozenset({".py", ".pyw", ".pyi"})
+CONFIG_SUFFIXES = frozenset(
+    {
+        ".json", ".yaml", ".yml", ".toml", ".cfg", ".ini", ".txt", ".env", ".conf",
+        ".properties", ".netrc", ".sh", ".bash", ".zsh", ".r", ".sql",
+    }
+)
+CONFIG_NAMES = frozenset({".env", ".netrc", ".pypirc", "credentials", "kaggle.json", "Dockerfile"})
+ARTIFACT_SUFFIXES = frozenset(
+    {
+        ".pkl", ".pickle", ".joblib", ".dill", ".pt", ".pth", ".bin", ".ckpt", ".npy",
+        ".npz", ".sav", ".model", ".p", ".pkl.gz", ".pkl.bz2", ".pkl.xz", ".pickle.gz",
+        ".joblib.gz", ".joblib.xz", ".joblib.bz2", ".joblib.z", ".joblib.lzma",
+    }
+)
+_REQUIREMENTS = re.compile(r"^(.*[-_.])?(requirements|constraints|requires)([-_.].*)?\.(txt|in|pip)$", re.I)
+_ENVIRONMENT = re.compile(r"^(environment|conda|env)([-_.].*)?\.ya?ml$", re.I)
+
+
+class SourceError(Exception):
+    """A file that cannot be loaded; the message says why (the path is added by the caller)."""
+
+
+def classify(path: str) -> str | None:
+    """The kind of a file by its name, or None when no check reads it."""
+    name = PurePath(path).name
+    lower = name.lower()
+    suffix = PurePath(lower).suffix
+    if suffix in SCRIPT_SUFFIXES:
+        return "script"
+    if suffix == ".ipynb":
+        return "notebook"
+    if _REQUIREMENTS.match(name):
+        return "requirements"
+    if lower == "pyproject.toml":
+        return "pyproject"
+    if _ENVIRONMENT.match(name):
+        return "environment"
+    if any(lower.endswith(ext) for ext in ARTIFACT_SUFFIXES):
+        return "artifact"
+    if suffix in CONFIG_SUFFIXES or name in CONFIG_NAMES or lower.startswith(".env"):
+        return "config"
+    if not suffix and _has_python_shebang(path):
+        return "script"
+    return None
+
+
+def _has_python_shebang(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(256)
+    except OSError:
+        return False
+    return first.startswith(b"#!") and b"python" in first
+
+
+def read_bytes(path: str, max_bytes: int) -> bytes:
+    try:
+        if os.path.isdir(path):
+            raise SourceError("is a directory, not a file")
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise SourceError(
+                f"too large to check ({size / 1048576:.1f} MB > {max_bytes / 1048576:.0f} MB limit;"
+                " raise max-file-size or exclude it)"
+            )
+        with open(path, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise SourceError("file not found (deleted or a broken symlink?)") from None
+    except PermissionError:
+        raise SourceError("permission denied") from None
+    except OSError as exc:
+        raise SourceError(f"cannot read ({exc.strerror or exc})") from None
+
+
+def decode_python(data: bytes) -> str:
+    """Decode Python source as Python does: BOM, PEP 263 coding cookie, else UTF-8."""
+    nul = data.find(b"\0")
+    if nul != -1:
+        raise SourceError(f"binary content (NUL byte at offset {nul}), not Python source")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise SourceError(f"bad encoding declaration ({exc.msg})") from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise SourceError(f"cannot decode as {encoding} ({exc})") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def decode_text(data: bytes) -> str:
+    nul = data.find(b"\0")
+    if nul != -1:
+        raise SourceError(f"binary content (NUL byte at offset {nul}), not a text file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def normalise_newlines(text: str) -> str:
+    return "\n".join(split_lines(text))
+
+
+def load_source(path: str, kind: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
+    """Load one file of a known kind; raises SourceError with a one-line reason."""
+    if kind == "artifact":
+        if not os.path.exists(path):
+            raise SourceError("file not found (deleted or a broken symlink?)")
+        return Source(path=path, kind=kind, text="")
+    data = read_bytes(path, max_bytes)
+    if kind == "notebook":
+        try:
+            return read_notebook(path, data)
+        except NotebookError as exc:
+            raise SourceError(str(exc)) from None
+    if kind == "script":
+        text = normalise_newlines(decode_python(data))
+        return Source(path=path, kind=kind, text=text, units=(Unit(text, ()),))
+    return Source(path=path, kind=kind, text=normalise_newlines(decode_text(data)))
+
+
+@lru_cache(maxsize=64)
+def _script_parse_error(text: str) -> tuple[int, str] | None:
+    return parse_error(text)
+
+
+def parse_problems(source: Source) -> tuple[tuple[int | None, int, str], ...]:
+    """Where the Python of a script or notebook does not parse: (cell, line, message)."""
+    if source.kind == "script":
+        problem = _script_parse_error(source.text)
+        return () if problem is None else ((None, problem[0], problem[1]),)
+    return source.parse_errors

@@ -1,0 +1,103 @@
+"""Inline suppression: our own pragma and the comments users already write for peer tools.
+
+On the finding's line (or its last line, or the line above its first):
+- ``# mlhygiene: ignore`` / ``# mlhygiene: ignore[rule-id, category, ...]``
+- ``# nosec`` / ``# nosec B301`` (bandit) for deserialization, http, xxe and credentials
+- ``# nosemgrep`` / ``# nosemgrep: rule-id`` for the Semgrep-backed categories
+- ``# noqa: S301`` (ruff's flake8-bandit codes) for the matching category
+- ``# pragma: allowlist secret`` (detect-secrets; ``allowlist nextline secret`` on the line
+  above) for credentials
+Notebook cells (and so their outputs, where no comment can be written) are silenced with a
+cell-metadata tag ``mlhygiene-ignore`` or ``mlhygiene-ignore:rule-id``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hooks._core.records import Finding, Source
+
+SEMGREP_CATEGORIES = frozenset({"deserialization", "http", "xxe"})
+BANDIT_CATEGORIES = frozenset({"deserialization", "http", "xxe", "credentials"})
+
+# bandit B### and ruff S### share numbers.
+_BANDIT_CODES: dict[int, str] = {
+    105: "credentials", 106: "credentials", 107: "credentials",
+    301: "deserialization", 302: "deserialization", 403: "deserialization",
+    506: "deserialization", 614: "deserialization", 615: "deserialization",
+    310: "http",
+    **{n: "xxe" for n in (*range(313, 321), *range(405, 412))},
+}
+
+_OURS = re.compile(r"#\s*mlhygiene\s*:\s*ignore\b(?:\[([^\]]*)\])?", re.I)
+_NOSEC = re.compile(r"#\s*nosec\b([:\s]*(?:[BS]\d{3}[\s,]*)*)", re.I)
+_NOSEMGREP = re.compile(r"#\s*nosemgrep\b(?:\s*:\s*([\w.\-, ]+))?", re.I)
+_NOQA = re.compile(r"#\s*noqa\s*:\s*([A-Z]+\d+(?:[\s,]+[A-Z]+\d+)*)", re.I)
+_ALLOWLIST = re.compile(r"#\s*pragma:\s*allowlist\s+secret\b", re.I)
+_ALLOWLIST_NEXT = re.compile(r"#\s*pragma:\s*allowlist\s+nextline\s+secret\b", re.I)
+_CODE = re.compile(r"([BS])(\d{3})", re.I)
+
+
+def _names(group: str | None) -> set[str]:
+    return {n.strip().lower() for n in (group or "").split(",") if n.strip()}
+
+
+def line_suppresses(line: str, finding: Finding, *, above: bool = False) -> bool:
+    """Whether a comment in ``line`` silences ``finding`` (``above``: line precedes it)."""
+    if "#" not in line:
+        return False
+    rule, category = finding.rule_id.lower(), finding.category
+    match = _OURS.search(line)
+    if match:
+        names = _names(match.group(1))
+        if match.group(1) is None or not names or rule in names or category in names:
+            return True
+    if category == "credentials":
+        if _ALLOWLIST_NEXT.search(line):
+            return above
+        if not above and _ALLOWLIST.search(line):
+            return True
+    match = _NOSEC.search(line)
+    if match and category in BANDIT_CATEGORIES:
+        codes = _CODE.findall(match.group(1) or "")
+        if not codes or any(_BANDIT_CODES.get(int(n)) == category for _, n in codes):
+            return True
+    match = _NOSEMGREP.search(line)
+    if match and category in SEMGREP_CATEGORIES:
+        names = {n.rsplit(".", 1)[-1] for n in _names(match.group(1))}
+        if not names or rule in names:
+            return True
+    match = _NOQA.search(line)
+    if match:
+        for code in _names(match.group(1).replace(" ", ",")):
+            parsed = _CODE.fullmatch(code)
+            if parsed and parsed.group(1).lower() == "s" and _BANDIT_CODES.get(int(parsed.group(2))) == category:
+                return True
+    return False
+
+
+def _tag_suppresses(tags: frozenset[str], finding: Finding) -> bool:
+    for tag in tags:
+        name, _, rule = tag.partition(":")
+        if name.strip().lower() == "mlhygiene-ignore":
+            rule = rule.strip().lower()
+            if not rule or rule in (finding.rule_id.lower(), finding.category):
+                return True
+    return False
+
+
+def is_suppressed(finding: Finding, source: Source) -> bool:
+    cell = finding.cell
+    if cell is not None and 1 <= cell <= len(source.cells):
+        if _tag_suppresses(source.cells[cell - 1].tags, finding):
+            return True
+    if finding.output is not None:
+        return False  # output text is not code: only the cell tag and the baseline apply
+    if source.kind in ("artifact",):
+        return False
+    lines = {finding.line, finding.end_line}
+    if any(line_suppresses(source.line_text(n, cell), finding) for n in lines):
+        return True
+    return finding.line > 1 and line_suppresses(
+        source.line_text(finding.line - 1, cell), finding, above=True
+    )

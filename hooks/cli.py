@@ -1,0 +1,120 @@
+"""``mlhygiene``: run every check at once (``scan``), write a ``baseline``, list the ``rules``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator, Sequence
+
+from hooks import credentials, deserialization, http_urls, pickle_files, typosquat, xxe
+from hooks._core.baseline import write_baseline
+from hooks._core.config import load_config
+from hooks._core.records import FatalError
+from hooks._core.runner import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    Check,
+    add_common_arguments,
+    fatal,
+    report_and_exit,
+    run_checks,
+)
+from hooks._core.sources import classify
+
+PROG = "mlhygiene"
+CHECKS: dict[str, Check] = {
+    "credentials": credentials.CHECK,
+    "deserialization": deserialization.CHECK,
+    "http": http_urls.CHECK,
+    "xxe": xxe.CHECK,
+    "typosquat": typosquat.CHECK,
+    "pickle-files": pickle_files.CHECK,
+}
+SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
+        "build", "dist", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+        ".ipynb_checkpoints", "site-packages", ".cache", ".pixi", ".conda",
+    }
+)
+
+
+def _skip_dir(path: str, name: str) -> bool:
+    return (
+        name in SKIP_DIRS
+        or name.endswith(".egg-info")
+        or os.path.isfile(os.path.join(path, name, "pyvenv.cfg"))
+    )
+
+
+def walk(paths: Sequence[str]) -> Iterator[str]:
+    """Files under ``paths`` that some check reads, skipping VCS, virtualenv and build folders."""
+    for top in paths:
+        if not os.path.isdir(top):
+            yield top
+            continue
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if not _skip_dir(folder, d))
+            for name in sorted(files):
+                path = os.path.join(folder, name)
+                if classify(path) is not None:
+                    yield os.path.normpath(path)
+
+
+def _selected(names: Sequence[str] | None) -> list[Check]:
+    if not names:
+        return list(CHECKS.values())
+    return [CHECKS[n] for n in names]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    scan = sub.add_parser("scan", help="run every check on files and directories")
+    scan.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
+    scan.add_argument(
+        "--only", action="append", choices=sorted(CHECKS), metavar="CHECK",
+        help=f"run only this check (repeatable; one of {', '.join(sorted(CHECKS))})",
+    )
+    add_common_arguments(scan)
+    scan.add_argument("--strict", action="store_true", help="pickle files: report unknown globals too")
+    base = sub.add_parser("baseline", help="write the current findings to the baseline file")
+    base.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
+    add_common_arguments(base)
+    base.add_argument("--strict", action="store_true", help=argparse.SUPPRESS)
+    sub.add_parser("rules", help="list the bundled Semgrep rules")
+    return parser
+
+
+def _list_rules() -> int:
+    from hooks._core.semgrep import rule_files  # noqa: PLC0415
+
+    for path in rule_files():
+        print(f"{path.parent.name}/{path.stem}")
+    return EXIT_CLEAN
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = _parser().parse_args(argv)
+    if options.command == "rules":
+        return _list_rules()
+    try:
+        config = load_config(options.config)
+        files = list(walk(options.paths))
+        if options.command == "baseline":
+            findings, problems = run_checks(files, _selected(None), config, options, apply_baseline=False)
+            target = options.baseline or str(config.root / config.baseline)
+            count = write_baseline(target, findings)
+            for problem in problems:
+                print(f"{problem.path}: {'error' if problem.fatal else 'warning'}: {problem.message}", file=sys.stderr)
+            print(f"{PROG}: wrote {count} finding{'s' * (count != 1)} to {target}", file=sys.stderr)
+            return EXIT_ERROR if any(p.fatal for p in problems) else EXIT_CLEAN
+        findings, problems = run_checks(files, _selected(options.only), config, options)
+    except FatalError as exc:
+        return fatal(PROG, exc)
+    return report_and_exit(PROG, options, findings, problems)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
