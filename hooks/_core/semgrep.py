@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from hooks import __version__
+from hooks._core.cache import ResultCache
+from hooks._core.notebook import SHIM_VERSION
 from hooks._core.records import CheckResult, FatalError, Finding, Problem, Source, Unit
 
 ENGINE_ENV = "MLHYGIENE_SEMGREP_ENGINE"
@@ -74,6 +77,24 @@ def use_osemgrep() -> bool:
     return os.environ.get(ENGINE_ENV, "osemgrep").lower() in ("osemgrep", "experimental")
 
 
+def engine_id() -> str:
+    """What, besides the rules and the text, decides Semgrep's answer (part of the cache key)."""
+    exe = semgrep_command()[0]
+    try:
+        stat = os.stat(exe)
+        stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
+    except OSError:
+        stamp = "?"
+    try:
+        from importlib.metadata import version  # noqa: PLC0415
+
+        semgrep_version = version("semgrep")
+    except Exception:  # not installed as a distribution (e.g. a standalone binary)
+        semgrep_version = "?"
+    engine = "osemgrep" if use_osemgrep() else "pysemgrep"
+    return f"{__version__}|{SHIM_VERSION}|{engine}|{semgrep_version}|{exe}|{stamp}"
+
+
 def build_command(configs: Sequence[Path], targets: Sequence[str], timeout: int) -> list[str]:
     cmd = semgrep_command()
     if use_osemgrep():
@@ -107,19 +128,35 @@ def run_semgrep(
     timeout: int = 300,
     use_cache: bool = True,
 ) -> CheckResult:
-    """Run every rule over the Python units of ``sources`` in one Semgrep process."""
-    targets: dict[str, Target] = {}
+    """Run every rule over the Python units of ``sources`` in one Semgrep process.
+
+    Units whose results are in the cache (same text, rules, Semgrep and shim) are not
+    handed to Semgrep again; when all are cached, Semgrep does not start at all.
+    """
+    configs = rule_files(extra_rules)
+    cache = ResultCache.open(configs, engine_id()) if use_cache else None
     with tempfile.TemporaryDirectory(prefix="mlhygiene-") as tmp:
+        targets: dict[str, Target] = {}
+        keys: dict[str, str] = {}
+        output: dict[str, Any] = {"results": [], "errors": []}
         for source in sources:
-            for k, unit in enumerate(source.units):
+            for unit in source.units:
                 name = os.path.join(tmp, f"{len(targets)}.py")
+                targets[name] = Target(source, unit)
+                cached = cache.get(unit.text) if cache else None
+                if cached is not None:
+                    for kind in ("results", "errors"):
+                        output[kind] += [{**item, "path": name} for item in cached[kind]]
+                    continue
+                keys[name] = unit.text
                 with open(name, "w", encoding="utf-8", errors="surrogatepass") as fh:
                     fh.write(unit.text)
-                targets[name] = Target(source, unit)
-                del k
-        if not targets:
-            return CheckResult([], [])
-        output = _invoke(build_command(rule_files(extra_rules), list(targets), timeout), timeout)
+        if keys:
+            fresh = _invoke(build_command(configs, list(keys), timeout), timeout)
+            output["results"] += fresh.get("results", [])
+            output["errors"] += fresh.get("errors", [])
+            if cache is not None:
+                cache.put_all(keys, fresh, tmp)
         return _convert(output, targets, tmp)
 
 

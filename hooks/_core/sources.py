@@ -98,7 +98,9 @@ def decode_python(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise SourceError(f"bad encoding declaration ({exc.msg})") from None
+        if "unknown encoding" in exc.msg or "encoding problem" in exc.msg:
+            raise SourceError(f"bad encoding declaration ({exc.msg})") from None
+        encoding = "utf-8"  # undecodable bytes: let the decoder say where
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:

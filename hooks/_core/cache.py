@@ -1,0 +1,124 @@
+"""A content-addressed cache of per-unit Semgrep results, shared by every hook and process.
+
+Key: SHA-256 of (unit text, rule files' contents, Semgrep engine and version, shim version).
+One small JSON file per key under the user cache dir; writes go to a temporary file and are
+renamed into place, so concurrent writers (two hooks of one commit) are safe. The cache is an
+optimisation only: when the folder cannot be read or written, results are computed afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+CACHE_ENV = "MLHYGIENE_CACHE_DIR"
+MAX_ENTRIES = 50_000
+MAX_BYTES = 256 * 1024 * 1024
+PRUNE_CHANCE = 0.02
+
+
+def cache_root() -> Path:
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "mlhygiene"
+
+
+class ResultCache:
+    def __init__(self, folder: Path, salt: str) -> None:
+        self.folder = folder
+        self.salt = salt
+        self.writable = True
+
+    @classmethod
+    def open(cls, configs: Sequence[Path], engine: str) -> ResultCache:
+        digest = hashlib.sha256(engine.encode())
+        for config in configs:
+            try:
+                digest.update(Path(config).read_bytes())
+            except OSError:
+                digest.update(str(config).encode())
+        return cls(cache_root() / "semgrep-v1", digest.hexdigest())
+
+    def _path(self, text: str) -> Path:
+        key = hashlib.sha256(f"{self.salt}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+        return self.folder / key[:2] / f"{key[2:]}.json"
+
+    def get(self, text: str) -> dict[str, list[dict[str, Any]]] | None:
+        try:
+            with open(self._path(text), encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or not all(isinstance(data.get(k), list) for k in ("results", "errors")):
+            return None
+        return data
+
+    def put(self, text: str, entry: Mapping[str, list[dict[str, Any]]]) -> None:
+        if not self.writable:
+            return
+        path = self._path(text)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(entry, fh, separators=(",", ":"))
+            os.replace(tmp, path)
+        except OSError:
+            self.writable = False  # read-only or full: carry on uncached
+
+    def put_all(self, texts: Mapping[str, str], output: Mapping[str, Any], tmp: str) -> None:
+        """Store Semgrep's output per target; targets with a non-parse error are not stored."""
+        by_path: dict[str, dict[str, list[dict[str, Any]]]] = {
+            name: {"results": [], "errors": []} for name in texts
+        }
+        broken: set[str] = set()
+        for kind in ("results", "errors"):
+            for item in output.get(kind, []):
+                path = str(item.get("path", ""))
+                name = path if os.path.isabs(path) else os.path.join(tmp, os.path.basename(path))
+                if name not in by_path:
+                    continue
+                clean = {k: v for k, v in item.items() if k != "path"}
+                by_path[name][kind].append(clean)
+                if kind == "errors" and not str(item.get("type", "")).startswith(("Syntax", "Lexical", "Partial", "Other syntax")):
+                    broken.add(name)
+        if any(not e.get("path") for e in output.get("errors", [])):
+            return  # a rule or engine error: nothing from this run is trustworthy enough to keep
+        for name, entry in by_path.items():
+            if name not in broken:
+                self.put(texts[name], entry)
+        if random.random() < PRUNE_CHANCE:  # noqa: S311 (not security)
+            self.prune()
+
+    def prune(self) -> None:
+        """Keep the cache bounded: drop the least recently written entries beyond the limits."""
+        try:
+            entries = sorted(
+                ((p.stat().st_mtime, p.stat().st_size, p) for p in self.folder.glob("*/*.json")),
+                key=lambda e: e[0],
+                reverse=True,
+            )
+        except OSError:
+            return
+        total = 0
+        for n, (_, size, path) in enumerate(entries):
+            total += size
+            if n >= MAX_ENTRIES or total > MAX_BYTES:
+                try:
+                    path.unlink()
+                except OSError:
+                    pass

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CellSpec = "str | tuple[str, str] | dict[str, Any]"
+
+
+def notebook_json(cells: Sequence[Any], nbformat: int = 4) -> str:
+    """A notebook whose cells are given as code strings, (cell_type, source) or full cell dicts."""
+    out = []
+    for spec in cells:
+        if isinstance(spec, dict):
+            cell = {"metadata": {}, **spec}
+            cell.setdefault("outputs", []) if cell.get("cell_type", "code") == "code" else None
+        else:
+            kind, source = ("code", spec) if isinstance(spec, str) else spec
+            cell = {"cell_type": kind, "metadata": {}, "source": source.splitlines(keepends=True)}
+            if kind == "code":
+                cell.update(outputs=[], execution_count=None)
+        out.append(cell)
+    return json.dumps(
+        {"nbformat": nbformat, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3"}}, "cells": out},
+        indent=1,
+    )
+
+
+@pytest.fixture
+def write_notebook(tmp_path: Path):
+    def write(name: str, cells: Sequence[Any]) -> Path:
+        path = tmp_path / name
+        path.write_text(notebook_json(cells), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in an empty folder with a .git marker, so no outer pyproject.toml config applies."""
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never touch the user's result cache."""
+    monkeypatch.setenv("MLHYGIENE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "mlhygiene-cache"))
