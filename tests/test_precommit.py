@@ -89,3 +89,25 @@ def test_try_repo_deserialization(tmp_path: Path, precommit_home: Path) -> None:
     proc = try_repo(safe, precommit_home, "mlhygiene-deserialization")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "mlhygiene deserialization" in proc.stdout and "Passed" in proc.stdout
+
+
+def test_dogfood_config_mirrors_the_manifest() -> None:
+    """The repo's own .pre-commit-config.yaml runs every hook with the manifest's file filters."""
+    manifest = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())
+    (local,) = config["repos"]
+    assert local["repo"] == "local"
+    ours = {h["id"]: h for h in local["hooks"]}
+    assert list(ours) == list(manifest)
+    for hook_id, hook in manifest.items():
+        for key in ("entry", "types", "types_or", "exclude_types", "files", "require_serial"):
+            assert ours[hook_id].get(key) == hook.get(key), (hook_id, key)
+        assert ours[hook_id]["language"] == "system"
+
+
+def test_readme_documents_every_hook_and_exit_code() -> None:
+    readme = (REPO / "README.md").read_text()
+    for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text()):
+        assert f"### {hook['id']}" in readme
+    for code in range(4):
+        assert f"| {code} |" in readme

@@ -149,9 +149,12 @@ def exit_code(findings: Sequence[Finding], problems: Sequence[Problem]) -> int:
 def summary(prog: str, findings: Sequence[Finding], problems: Sequence[Problem]) -> str:
     files = len({f.path for f in findings})
     bits = [f"{len(findings)} finding{'s' * (len(findings) != 1)} in {files} file{'s' * (files != 1)}"]
-    fatal = len({p.path for p in problems if p.fatal})
-    if fatal:
-        bits.append(f"{fatal} file{'s' * (fatal != 1)} could not be checked")
+    fatal = {p.path for p in problems if p.fatal}
+    files_failed = len({p for p in fatal if not p.startswith("<")})
+    if files_failed:
+        bits.append(f"{files_failed} file{'s' * (files_failed != 1)} could not be checked")
+    if len(fatal) > files_failed:
+        bits.append("some checks could not run")
     return f"{prog}: " + ", ".join(bits)
 
 
