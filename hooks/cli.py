@@ -33,9 +33,26 @@ CHECKS: dict[str, Check] = {
 }
 SKIP_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
-        "build", "dist", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-        ".ipynb_checkpoints", "site-packages", ".cache", ".pixi", ".conda",
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "node_modules",
+        "__pycache__",
+        "build",
+        "dist",
+        ".eggs",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".ipynb_checkpoints",
+        "site-packages",
+        ".cache",
+        ".pixi",
+        ".conda",
     }
 )
 
@@ -74,7 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="run every check on files and directories")
     scan.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
     scan.add_argument(
-        "--only", action="append", choices=sorted(CHECKS), metavar="CHECK",
+        "--only",
+        action="append",
+        choices=sorted(CHECKS),
+        metavar="CHECK",
         help=f"run only this check (repeatable; one of {', '.join(sorted(CHECKS))})",
     )
     add_common_arguments(scan)
@@ -88,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _list_rules() -> int:
-    from hooks._core.semgrep import rule_files  # noqa: PLC0415
+    from hooks._core.semgrep import rule_files
 
     for path in rule_files():
         print(f"{path.parent.name}/{path.stem}")
@@ -107,7 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             target = options.baseline or str(config.root / config.baseline)
             count = write_baseline(target, findings)
             for problem in problems:
-                print(f"{problem.path}: {'error' if problem.fatal else 'warning'}: {problem.message}", file=sys.stderr)
+                print(
+                    f"{problem.path}: {'error' if problem.fatal else 'warning'}: {problem.message}",
+                    file=sys.stderr,
+                )
             print(f"{PROG}: wrote {count} finding{'s' * (count != 1)} to {target}", file=sys.stderr)
             return EXIT_ERROR if any(p.fatal for p in problems) else EXIT_CLEAN
         findings, problems = run_checks(files, _selected(options.only), config, options)

@@ -24,7 +24,12 @@ def notebook_json(cells: Sequence[Any], nbformat: int = 4) -> str:
                 cell.update(outputs=[], execution_count=None)
         out.append(cell)
     return json.dumps(
-        {"nbformat": nbformat, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3"}}, "cells": out},
+        {
+            "nbformat": nbformat,
+            "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"name": "python3"}},
+            "cells": out,
+        },
         indent=1,
     )
 

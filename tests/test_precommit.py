@@ -30,12 +30,19 @@ def try_repo(workdir: Path, home: Path, hook: str) -> subprocess.CompletedProces
     env = {
         **os.environ,
         "PRE_COMMIT_HOME": str(home),
-        "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
     }
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--all-files", "--color", "never"],
-        cwd=workdir, env=env, capture_output=True, text=True, timeout=1200, check=False,
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
     )
 
 
@@ -82,8 +89,10 @@ def test_try_repo_deserialization(tmp_path: Path, precommit_home: Path) -> None:
     proc = try_repo(unsafe, precommit_home, "mlhygiene-deserialization")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    assert any(l.startswith("nb.ipynb:cell 3:2:12: numpy-load-allow-pickle ") for l in lines), proc.stdout
-    assert any(l.startswith("train.py:3:9: pickle-load ") for l in lines), proc.stdout
+    assert any(line.startswith("nb.ipynb:cell 3:2:12: numpy-load-allow-pickle ") for line in lines), (
+        proc.stdout
+    )
+    assert any(line.startswith("train.py:3:9: pickle-load ") for line in lines), proc.stdout
 
     safe = make_repo(tmp_path / "safe", SAFE_NOTEBOOK, SAFE_SCRIPT)
     proc = try_repo(safe, precommit_home, "mlhygiene-deserialization")

@@ -40,7 +40,7 @@ def test_rule_schema(path: Path) -> None:
     assert rule["severity"] in {"ERROR", "WARNING", "INFO"}
     assert "\n" not in rule["message"].strip()
     meta = rule["metadata"]
-    assert METADATA <= set(meta), METADATA - set(meta)
+    assert set(meta) >= METADATA, METADATA - set(meta)
     assert meta["mlhygiene-category"] == path.parent.name
     assert meta["references"] and all(r.startswith("https://") for r in meta["references"])
     assert (path.with_suffix(".py")).is_file(), "annotated test file beside the rule"
@@ -49,7 +49,13 @@ def test_rule_schema(path: Path) -> None:
     doc = REPO / "docs" / "rules" / f"{rule['id']}.md"
     assert doc.is_file()
     text = doc.read_text()
-    for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## References"):
+    for heading in (
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "## Use instead",
+        "## References",
+    ):
         assert heading in text, f"{doc.name}: {heading}"
 
 
@@ -67,7 +73,14 @@ def _run(engine: str, targets: list[str]) -> set[tuple[str, str, int, int, int, 
     proc = subprocess.run(cmd, capture_output=True, text=True, env=semgrep_env(), timeout=600, check=False)
     out = json.loads(proc.stdout)
     return {
-        (r["check_id"].rsplit(".", 1)[-1], Path(r["path"]).name, r["start"]["line"], r["start"]["col"], r["end"]["line"], r["end"]["col"])
+        (
+            r["check_id"].rsplit(".", 1)[-1],
+            Path(r["path"]).name,
+            r["start"]["line"],
+            r["start"]["col"],
+            r["end"]["line"],
+            r["end"]["col"],
+        )
         for r in out["results"]
     }
 

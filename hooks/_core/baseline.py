@@ -28,14 +28,22 @@ def load_baseline(path: str) -> set[Key]:
     except FileNotFoundError:
         return set()
     except (OSError, ValueError) as exc:
-        raise FatalError(f"{path}: cannot read baseline ({exc}); regenerate it with 'mlhygiene baseline'") from None
+        raise FatalError(
+            f"{path}: cannot read baseline ({exc}); regenerate it with 'mlhygiene baseline'"
+        ) from None
     entries = data.get("findings") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise FatalError(f"{path}: not an mlhygiene baseline (no 'findings' list)")
     keys: set[Key] = set()
     for entry in entries:
         if isinstance(entry, dict):
-            keys.add((_norm(str(entry.get("path", ""))), str(entry.get("rule_id", "")), str(entry.get("fingerprint", ""))))
+            keys.add(
+                (
+                    _norm(str(entry.get("path", ""))),
+                    str(entry.get("rule_id", "")),
+                    str(entry.get("fingerprint", "")),
+                )
+            )
     return keys
 
 
@@ -49,8 +57,7 @@ def write_baseline(path: str, findings: Iterable[Finding]) -> int:
         "version": 1,
         "generated_by": f"mlhygiene {__version__}",
         "findings": [
-            {"path": k[0], "rule_id": k[1], "category": f.category, "fingerprint": k[2]}
-            for k, f in entries
+            {"path": k[0], "rule_id": k[1], "category": f.category, "fingerprint": k[2]} for k, f in entries
         ],
     }
     tmp = f"{path}.tmp"

@@ -8,6 +8,7 @@ optimisation only: when the folder cannot be read or written, results are comput
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -22,6 +23,7 @@ CACHE_ENV = "MLHYGIENE_CACHE_DIR"
 MAX_ENTRIES = 50_000
 MAX_BYTES = 256 * 1024 * 1024
 PRUNE_CHANCE = 0.02
+PARSE_ERRORS = ("Syntax error", "Lexical error", "PartialParsing", "Other syntax error")
 
 
 def cache_root() -> Path:
@@ -63,7 +65,9 @@ class ResultCache:
                 data = json.load(fh)
         except (OSError, ValueError):
             return None
-        if not isinstance(data, dict) or not all(isinstance(data.get(k), list) for k in ("results", "errors")):
+        if not isinstance(data, dict) or not all(
+            isinstance(data.get(k), list) for k in ("results", "errors")
+        ):
             return None
         return data
 
@@ -81,23 +85,26 @@ class ResultCache:
             self.writable = False  # read-only or full: carry on uncached
 
     def put_all(self, texts: Mapping[str, str], output: Mapping[str, Any], tmp: str) -> None:
-        """Store Semgrep's output per target; targets with a non-parse error are not stored."""
+        """Store Semgrep's output per target.
+
+        Nothing is stored when an error concerns no target (a rule or the run itself), and a
+        target with an error other than a parse error (a timeout, say) is not stored.
+        """
         by_path: dict[str, dict[str, list[dict[str, Any]]]] = {
             name: {"results": [], "errors": []} for name in texts
         }
         broken: set[str] = set()
         for kind in ("results", "errors"):
             for item in output.get(kind, []):
-                path = str(item.get("path", ""))
+                path = str(item.get("path") or "")
                 name = path if os.path.isabs(path) else os.path.join(tmp, os.path.basename(path))
                 if name not in by_path:
+                    if kind == "errors":
+                        return
                     continue
-                clean = {k: v for k, v in item.items() if k != "path"}
-                by_path[name][kind].append(clean)
-                if kind == "errors" and not str(item.get("type", "")).startswith(("Syntax", "Lexical", "Partial", "Other syntax")):
+                by_path[name][kind].append({k: v for k, v in item.items() if k != "path"})
+                if kind == "errors" and not str(item.get("type", "")).startswith(PARSE_ERRORS):
                     broken.add(name)
-        if any(not e.get("path") for e in output.get("errors", [])):
-            return  # a rule or engine error: nothing from this run is trustworthy enough to keep
         for name, entry in by_path.items():
             if name not in broken:
                 self.put(texts[name], entry)
@@ -118,7 +125,5 @@ class ResultCache:
         for n, (_, size, path) in enumerate(entries):
             total += size
             if n >= MAX_ENTRIES or total > MAX_BYTES:
-                try:
+                with contextlib.suppress(OSError):
                     path.unlink()
-                except OSError:
-                    pass

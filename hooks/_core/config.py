@@ -105,7 +105,7 @@ def load_config(path: str | None = None) -> Config:
             raise UsageError(f"{file}: unknown key '{key}' in [tool.mlhygiene] (known: {known})")
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise UsageError(f"{file}: [tool.mlhygiene] {key} must be a {expected.__name__}")
-        if expected is list:
+        if isinstance(value, list):
             if not all(isinstance(v, str) for v in value):
                 raise UsageError(f"{file}: [tool.mlhygiene] {key} must be a list of strings")
             value = tuple(value)

@@ -22,8 +22,21 @@ SHIM_VERSION = "1"
 # Cell magics whose body is Python and should be scanned as such.
 PYTHON_CELL_MAGICS = frozenset(
     {
-        "time", "timeit", "capture", "prun", "debug", "memit", "mprun", "px",
-        "python", "python3", "pypy", "local", "spark", "pyspark", "tensorflow",
+        "time",
+        "timeit",
+        "capture",
+        "prun",
+        "debug",
+        "memit",
+        "mprun",
+        "px",
+        "python",
+        "python3",
+        "pypy",
+        "local",
+        "spark",
+        "pyspark",
+        "tensorflow",
     }
 )
 # Cell magics whose body is a shell script.
@@ -125,8 +138,8 @@ def _strip_magic_options(args: str) -> str:
 def _python_magic_line(line: str, name: str) -> str | None:
     """``%time x = f()`` -> ``if 1: x = f()`` keeping the code's columns, or None."""
     indent = _indent(line)
-    body = line[len(indent):]
-    after_name = body[1 + len(name):]
+    body = line[len(indent) :]
+    after_name = body[1 + len(name) :]
     code = _strip_magic_options(after_name)
     if not code:
         return None
@@ -146,7 +159,7 @@ def mask_cell(lines: Sequence[str]) -> MaskedCell:
         stripped = lines[first].strip()
         match = _MAGIC_NAME.match(stripped)
         name = match.group(1) if match else ""
-        args = stripped[match.end():].strip() if match else ""
+        args = stripped[match.end() :].strip() if match else ""
         out[first] = _indent(lines[first]) + "pass"
         start = first + 1
         python_body = name in PYTHON_CELL_MAGICS or (
@@ -226,15 +239,19 @@ def _classify(line: str) -> tuple[str | None, str, int]:
         if body.startswith("%%"):
             return "magic", name, indent
         if name in SHELL_LINE_MAGICS:
-            args = body[match.end():] if match else ""
+            args = body[match.end() :] if match else ""
             command = args.strip() if name in {"sx", "system", "sc"} else f"{name} {args.strip()}"
-            return "shell", command, indent + (1 if name not in {"sx", "system", "sc"} else len(body) - len(args.lstrip()))
+            return (
+                "shell",
+                command,
+                indent + (1 if name not in {"sx", "system", "sc"} else len(body) - len(args.lstrip())),
+            )
         if name in PYTHON_LINE_MAGICS:
             return "python-magic", name, indent
         return "magic", name, indent
     assign = _ASSIGN_SHELL.match(body)
     if assign is not None:
-        rest = body[assign.end():]
+        rest = body[assign.end() :]
         kind, command, col = _classify(rest)
         if kind == "python-magic":
             kind = "magic"
@@ -262,7 +279,7 @@ _IMPORT_LINE = re.compile(r"^(import\s+[\w., ]+|from\s+[\w.]+\s+import\s+[\w., ]
 def load_notebook_json(data: bytes) -> dict[str, Any]:
     """Parse notebook JSON (any nbformat major) into a v4-shaped dict."""
     try:
-        nb = json.loads(data)
+        nb: Any = json.loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
         raise NotebookError(f"not valid JSON ({exc})") from None
     except RecursionError:
@@ -274,24 +291,27 @@ def load_notebook_json(data: bytes) -> dict[str, Any]:
         raise NotebookError("not a Jupyter notebook (no 'cells')")
     if major is not None and not isinstance(major, int):
         raise NotebookError(f"not a Jupyter notebook ('nbformat' is {major!r})")
-    if major is not None and major < 4 or "worksheets" in nb:
+    if (major is not None and major < 4) or "worksheets" in nb:
         nb = _upgrade(nb)
     cells = nb.get("cells")
     if not isinstance(cells, list):
         raise NotebookError("not a Jupyter notebook ('cells' is not a list)")
-    return nb
+    result: dict[str, Any] = nb
+    return result
 
 
 def _upgrade(nb: dict[str, Any]) -> dict[str, Any]:
     """nbformat 3 (and older) to 4, with nbformat's own converter (imported only here)."""
-    import nbformat  # noqa: PLC0415  (lazy: only old notebooks pay for it)
+    import nbformat
 
     try:
-        node = nbformat.from_dict(nb)
-        upgraded = nbformat.convert(node, 4)
+        node = nbformat.from_dict(nb)  # type: ignore[no-untyped-call]
+        upgraded = nbformat.convert(node, 4)  # type: ignore[no-untyped-call]
     except Exception as exc:  # nbformat raises many types on odd input
         raise NotebookError(f"cannot upgrade nbformat {nb.get('nbformat')} notebook ({exc})") from None
-    result: dict[str, Any] = json.loads(json.dumps(upgraded))
+    result: Any = json.loads(json.dumps(upgraded))
+    if not isinstance(result, dict):
+        raise NotebookError("cannot upgrade notebook (conversion gave no notebook)")
     return result
 
 
@@ -344,9 +364,7 @@ def build_notebook(path: str, nb: dict[str, Any]) -> Source:
             continue
         outputs.extend(_outputs(index, raw))
         masked = mask_cell(lines)
-        shell_lines.extend(
-            ShellLine(index, i + 1, col + 1, command) for i, col, command in masked.shells
-        )
+        shell_lines.extend(ShellLine(index, i + 1, col + 1, command) for i, col, command in masked.shells)
         problem = parse_error("\n".join(masked.lines))
         if problem is None:
             good.append((index, masked.lines))

@@ -19,7 +19,7 @@ SEVERITIES = ("error", "warning", "info")
 class Cell(NamedTuple):
     """One notebook cell as the user sees it (1-based ``index`` among all cells)."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # (shadows tuple.index, which nothing here uses)
     cell_type: str
     lines: tuple[str, ...]
     tags: frozenset[str]
@@ -108,9 +108,7 @@ class Finding(NamedTuple):
     def fingerprint(self) -> str:
         """Stable across line churn: path + rule + hash of the normalised matched text."""
         text = " ".join(self.matched.split())
-        digest = hashlib.sha256(
-            f"{self.path}\0{self.rule_id}\0{text}".encode("utf-8", "surrogatepass")
-        )
+        digest = hashlib.sha256(f"{self.path}\0{self.rule_id}\0{text}".encode("utf-8", "surrogatepass"))
         return digest.hexdigest()[:24]
 
     def sort_key(self) -> tuple[str, int, int, int, int, str]:

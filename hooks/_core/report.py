@@ -122,9 +122,7 @@ def as_sarif(findings: Sequence[Finding], problems: Sequence[Problem]) -> str:
         {
             "level": "error" if p.fatal else "warning",
             "message": {"text": problem_line(p)},
-            "locations": [
-                {"physicalLocation": {"artifactLocation": {"uri": p.path.replace("\\", "/")}}}
-            ],
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": p.path.replace("\\", "/")}}}],
         }
         for p in problems
     ]

@@ -32,7 +32,7 @@ class Context:
     def semgrep(self) -> CheckResult:
         """Every Semgrep rule over every Python source of this run, computed once."""
         if self._semgrep is None:
-            from hooks._core.semgrep import run_semgrep  # noqa: PLC0415  (lazy)
+            from hooks._core.semgrep import run_semgrep
 
             python = [s for s in self.sources if s.kind in PYTHON_KINDS]
             self._semgrep = run_semgrep(
@@ -66,7 +66,9 @@ def semgrep_check(name: str, category: str) -> Check:
     return Check(name, PYTHON_KINDS, run)
 
 
-def load_all(paths: Iterable[str], kinds: frozenset[str], config: Config) -> tuple[list[Source], list[Problem]]:
+def load_all(
+    paths: Iterable[str], kinds: frozenset[str], config: Config
+) -> tuple[list[Source], list[Problem]]:
     sources: list[Source] = []
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -111,12 +113,18 @@ def run_checks(
         except Exception as exc:  # a bug must not pass as "clean"
             if getattr(options, "debug", False):
                 traceback.print_exc()
-            problems.append(Problem("<internal>", f"{check.name} crashed ({type(exc).__name__}: {exc}); rerun with --debug and report it"))
+            problems.append(
+                Problem(
+                    "<internal>",
+                    f"{check.name} crashed ({type(exc).__name__}: {exc}); rerun with --debug and report it",
+                )
+            )
             continue
         findings.extend(result.findings)
         problems.extend(result.problems)
     findings = [
-        f for f in findings
+        f
+        for f in findings
         if config.rule_enabled(f.rule_id, f.category)
         and (f.path not in by_path or not is_suppressed(f, by_path[f.path]))
     ]

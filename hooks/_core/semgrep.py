@@ -13,14 +13,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hooks import __version__
-from hooks._core.cache import ResultCache
+from hooks._core.cache import PARSE_ERRORS, ResultCache
 from hooks._core.notebook import SHIM_VERSION
 from hooks._core.records import CheckResult, FatalError, Finding, Problem, Source, Unit
 
 ENGINE_ENV = "MLHYGIENE_SEMGREP_ENGINE"
 SEMGREP_ENV = "MLHYGIENE_SEMGREP"
-# Semgrep's own errors that mean "parsed only part of this file": warnings, not failures.
-_PARSE_ERROR_TYPES = ("Syntax error", "Lexical error", "PartialParsing", "Other syntax error")
 _SEVERITY = {"ERROR": "error", "WARNING": "warning", "INFO": "info", "INVENTORY": "info"}
 
 
@@ -86,7 +84,7 @@ def engine_id() -> str:
     except OSError:
         stamp = "?"
     try:
-        from importlib.metadata import version  # noqa: PLC0415
+        from importlib.metadata import version
 
         semgrep_version = version("semgrep")
     except Exception:  # not installed as a distribution (e.g. a standalone binary)
@@ -107,14 +105,19 @@ def build_command(configs: Sequence[Path], targets: Sequence[str], timeout: int)
         "--disable-version-check",
         "--no-git-ignore",
         "--quiet",
-        "--timeout", str(min(timeout, 60)),
-        "--timeout-threshold", "3",
-        "--max-target-bytes", "0",
-        "-j", "1",
+        "--timeout",
+        str(min(timeout, 60)),
+        "--timeout-threshold",
+        "3",
+        "--max-target-bytes",
+        "0",
+        "-j",
+        "1",
     ]
     for config in configs:
         cmd += ["--config", str(config)]
-    return cmd + ["--", *targets] if not use_osemgrep() else cmd + list(targets)
+    # The OCaml CLI takes no "--"; our targets are absolute temp paths, never options.
+    return [*cmd, *targets] if use_osemgrep() else [*cmd, "--", *targets]
 
 
 class Target(NamedTuple):
@@ -163,11 +166,18 @@ def run_semgrep(
 def _invoke(cmd: list[str], timeout: int) -> dict[str, Any]:
     try:
         proc = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout, env=semgrep_env(),
-            stdin=subprocess.DEVNULL, check=False,
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=semgrep_env(),
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
     except FileNotFoundError:
-        raise FatalError(f"cannot start semgrep ({cmd[0]} not found); install it with 'pip install semgrep'") from None
+        raise FatalError(
+            f"cannot start semgrep ({cmd[0]} not found); install it with 'pip install semgrep'"
+        ) from None
     except subprocess.TimeoutExpired:
         raise FatalError(
             f"semgrep did not finish within {timeout} s; raise semgrep-timeout in [tool.mlhygiene] "
@@ -175,11 +185,18 @@ def _invoke(cmd: list[str], timeout: int) -> dict[str, Any]:
         ) from None
     try:
         output: dict[str, Any] = json.loads(proc.stdout)
-        if not isinstance(output, dict) or "results" not in output:
+        if not isinstance(output, dict) or not isinstance(output.get("results"), list):
             raise ValueError("no results")
     except ValueError:
         tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-1:] or ["no output"]
         raise FatalError(f"semgrep failed (exit {proc.returncode}): {tail[0][:300]}") from None
+    if not isinstance(output.get("errors"), list):
+        output["errors"] = []
+    if proc.returncode not in (0, 1) and not any(not e.get("path") for e in output["errors"]):
+        # Fail closed: an exit code that means "could not run" is never a clean result.
+        output["errors"].append(
+            {"type": "exit", "level": "error", "message": f"semgrep exited with code {proc.returncode}"}
+        )
     return output
 
 
@@ -243,16 +260,15 @@ def _problem(error: dict[str, Any], target_of: Any) -> Problem | None:
     message = " ".join(str(error.get("message", kind)).split())
     path = error.get("path")
     target: Target | None = target_of(str(path)) if path else None
-    if target is None:
-        if str(error.get("level", "error")) == "warn":
-            return None
-        return Problem("<semgrep>", f"semgrep error: {message[:300]}")
+    if target is None:  # about a rule file or the run itself: nothing is trustworthy
+        where = f" in {path}" if path else ""
+        return Problem("<semgrep>", f"semgrep error{where}: {message[:300]}")
     cell: int | None = None
     spans = error.get("spans") or []
     if spans and target.unit.line_map:
         mapped = _map_line(target.unit, int(spans[0].get("start", {}).get("line", 0)))
         cell = mapped[0] if mapped else None
-    if any(kind.startswith(t) for t in _PARSE_ERROR_TYPES):
+    if kind.startswith(PARSE_ERRORS):
         return Problem(
             target.source.path,
             "Semgrep could parse only part of this Python; findings may be incomplete",
@@ -260,5 +276,9 @@ def _problem(error: dict[str, Any], target_of: Any) -> Problem | None:
             cell=cell,
         )
     if "Timeout" in kind or "timeout" in message.lower():
-        return Problem(target.source.path, "semgrep timed out on this file; it was not fully checked", cell=cell)
-    return Problem(target.source.path, f"semgrep could not check this file ({kind or message[:200]})", cell=cell)
+        return Problem(
+            target.source.path, "semgrep timed out on this file; it was not fully checked", cell=cell
+        )
+    return Problem(
+        target.source.path, f"semgrep could not check this file ({kind or message[:200]})", cell=cell
+    )

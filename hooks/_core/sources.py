@@ -17,16 +17,49 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 SCRIPT_SUFFIXES = frozenset({".py", ".pyw", ".pyi"})
 CONFIG_SUFFIXES = frozenset(
     {
-        ".json", ".yaml", ".yml", ".toml", ".cfg", ".ini", ".txt", ".env", ".conf",
-        ".properties", ".netrc", ".sh", ".bash", ".zsh", ".r", ".sql",
+        ".json",
+        ".yaml",
+        ".yml",
+        ".toml",
+        ".cfg",
+        ".ini",
+        ".txt",
+        ".env",
+        ".conf",
+        ".properties",
+        ".netrc",
+        ".sh",
+        ".bash",
+        ".zsh",
+        ".r",
+        ".sql",
     }
 )
 CONFIG_NAMES = frozenset({".env", ".netrc", ".pypirc", "credentials", "kaggle.json", "Dockerfile"})
 ARTIFACT_SUFFIXES = frozenset(
     {
-        ".pkl", ".pickle", ".joblib", ".dill", ".pt", ".pth", ".bin", ".ckpt", ".npy",
-        ".npz", ".sav", ".model", ".p", ".pkl.gz", ".pkl.bz2", ".pkl.xz", ".pickle.gz",
-        ".joblib.gz", ".joblib.xz", ".joblib.bz2", ".joblib.z", ".joblib.lzma",
+        ".pkl",
+        ".pickle",
+        ".joblib",
+        ".dill",
+        ".pt",
+        ".pth",
+        ".bin",
+        ".ckpt",
+        ".npy",
+        ".npz",
+        ".sav",
+        ".model",
+        ".p",
+        ".pkl.gz",
+        ".pkl.bz2",
+        ".pkl.xz",
+        ".pickle.gz",
+        ".joblib.gz",
+        ".joblib.xz",
+        ".joblib.bz2",
+        ".joblib.z",
+        ".joblib.lzma",
     }
 )
 _REQUIREMENTS = re.compile(r"^(.*[-_.])?(requirements|constraints|requires)([-_.].*)?\.(txt|in|pip)$", re.I)

@@ -22,9 +22,15 @@ BANDIT_CATEGORIES = frozenset({"deserialization", "http", "xxe", "credentials"})
 
 # bandit B### and ruff S### share numbers.
 _BANDIT_CODES: dict[int, str] = {
-    105: "credentials", 106: "credentials", 107: "credentials",
-    301: "deserialization", 302: "deserialization", 403: "deserialization",
-    506: "deserialization", 614: "deserialization", 615: "deserialization",
+    105: "credentials",
+    106: "credentials",
+    107: "credentials",
+    301: "deserialization",
+    302: "deserialization",
+    403: "deserialization",
+    506: "deserialization",
+    614: "deserialization",
+    615: "deserialization",
     310: "http",
     **{n: "xxe" for n in (*range(313, 321), *range(405, 412))},
 }
@@ -71,7 +77,11 @@ def line_suppresses(line: str, finding: Finding, *, above: bool = False) -> bool
     if match:
         for code in _names(match.group(1).replace(" ", ",")):
             parsed = _CODE.fullmatch(code)
-            if parsed and parsed.group(1).lower() == "s" and _BANDIT_CODES.get(int(parsed.group(2))) == category:
+            if (
+                parsed
+                and parsed.group(1).lower() == "s"
+                and _BANDIT_CODES.get(int(parsed.group(2))) == category
+            ):
                 return True
     return False
 
@@ -88,9 +98,12 @@ def _tag_suppresses(tags: frozenset[str], finding: Finding) -> bool:
 
 def is_suppressed(finding: Finding, source: Source) -> bool:
     cell = finding.cell
-    if cell is not None and 1 <= cell <= len(source.cells):
-        if _tag_suppresses(source.cells[cell - 1].tags, finding):
-            return True
+    if (
+        cell is not None
+        and 1 <= cell <= len(source.cells)
+        and _tag_suppresses(source.cells[cell - 1].tags, finding)
+    ):
+        return True
     if finding.output is not None:
         return False  # output text is not code: only the cell tag and the baseline apply
     if source.kind in ("artifact",):
@@ -98,6 +111,4 @@ def is_suppressed(finding: Finding, source: Source) -> bool:
     lines = {finding.line, finding.end_line}
     if any(line_suppresses(source.line_text(n, cell), finding) for n in lines):
         return True
-    return finding.line > 1 and line_suppresses(
-        source.line_text(finding.line - 1, cell), finding, above=True
-    )
+    return finding.line > 1 and line_suppresses(source.line_text(finding.line - 1, cell), finding, above=True)

@@ -52,9 +52,17 @@ def test_script_decoding_bom_crlf_and_cookie(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        pytest.param(b"x = 1\x00\x01", "binary content (NUL byte at offset 5), not Python source", id="binary"),
-        pytest.param(b"x = '\xff'\n", "cannot decode as utf-8 ('utf-8' codec can't decode byte 0xff in position 5: invalid start byte)", id="bad-utf8"),
-        pytest.param(b"# coding: klingon\n", "bad encoding declaration (unknown encoding: klingon)", id="bad-cookie"),
+        pytest.param(
+            b"x = 1\x00\x01", "binary content (NUL byte at offset 5), not Python source", id="binary"
+        ),
+        pytest.param(
+            b"x = '\xff'\n",
+            "cannot decode as utf-8 ('utf-8' codec can't decode byte 0xff in position 5: invalid start byte)",
+            id="bad-utf8",
+        ),
+        pytest.param(
+            b"# coding: klingon\n", "bad encoding declaration (unknown encoding: klingon)", id="bad-cookie"
+        ),
     ],
 )
 def test_script_errors(tmp_path: Path, data: bytes, message: str) -> None:

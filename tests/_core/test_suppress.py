@@ -6,7 +6,9 @@ from hooks._core.records import Cell, Finding, Source
 from hooks._core.suppress import is_suppressed, line_suppresses
 
 
-def finding(rule: str = "pickle-load", category: str = "deserialization", line: int = 2, **kw: object) -> Finding:
+def finding(
+    rule: str = "pickle-load", category: str = "deserialization", line: int = 2, **kw: object
+) -> Finding:
     return Finding("a.py", line, 1, line, 5, rule, category, "error", "m", **kw)  # type: ignore[arg-type]
 
 
@@ -50,7 +52,9 @@ def test_does_not_suppress(comment: str, rule: str, category: str) -> None:
 
 
 def test_line_above_and_nextline_pragma() -> None:
-    source = Source("a.py", "script", "# mlhygiene: ignore[pickle-load]\nx = pickle.load(f)\ny = pickle.load(g)\n")
+    source = Source(
+        "a.py", "script", "# mlhygiene: ignore[pickle-load]\nx = pickle.load(f)\ny = pickle.load(g)\n"
+    )
     assert is_suppressed(finding(line=2), source)
     assert not is_suppressed(finding(line=3), source)
     secret = Source("a.py", "script", "# pragma: allowlist nextline secret\nkey = 'x'\n")

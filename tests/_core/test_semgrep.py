@@ -1,0 +1,112 @@
+"""The Semgrep runner: real Semgrep for the happy path and the cache, fakes only for failures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from hooks import deserialization
+
+SCRIPT = "import pickle\nmodel = pickle.load(open('m.pkl', 'rb'))\n"
+REAL = shutil.which("semgrep")
+
+
+def fake(tmp: Path, body: str) -> str:
+    path = tmp / "fake-semgrep"
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return str(path)
+
+
+@pytest.fixture
+def script(in_tmp: Path) -> Path:
+    path = in_tmp / "train.py"
+    path.write_text(SCRIPT)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        pytest.param("echo 'not json'", "semgrep failed (exit 0): not json", id="invalid-json"),
+        pytest.param(
+            "echo 'Fatal: out of memory' >&2; exit 2",
+            "semgrep failed (exit 2): Fatal: out of memory",
+            id="crash",
+        ),
+        pytest.param(
+            'echo \'{"results": [], "errors": [{"type": "Rule parse error", "message": "bad rule", "level": "error"}]}\'',
+            "<semgrep>: error: semgrep error: bad rule",
+            id="rule-error",
+        ),
+    ],
+)
+def test_semgrep_failures_exit_3(
+    script: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    body: str,
+    message: str,
+) -> None:
+    monkeypatch.setenv("MLHYGIENE_SEMGREP", fake(tmp_path, body))
+    assert deserialization.main([str(script)]) == 3
+    err = capsys.readouterr().err
+    assert message in err
+
+
+def test_semgrep_missing(
+    script: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MLHYGIENE_SEMGREP", "/nonexistent/semgrep")
+    assert deserialization.main([str(script)]) == 3
+    assert capsys.readouterr().err == (
+        "mlhygiene-deserialization: error: cannot start semgrep (/nonexistent/semgrep not found); "
+        "install it with 'pip install semgrep'\n"
+    )
+
+
+def test_semgrep_timeout(
+    script: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (script.parent / "pyproject.toml").write_text("[tool.mlhygiene]\nsemgrep-timeout = 1\n")
+    monkeypatch.setenv("MLHYGIENE_SEMGREP", fake(tmp_path, "sleep 5"))
+    assert deserialization.main([str(script)]) == 3
+    assert "semgrep did not finish within 1 s" in capsys.readouterr().err
+
+
+def test_broken_extra_rule_is_reported(script: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (script.parent / "bad.yaml").write_text("rules:\n- id: broken\n  pattern: [\n")
+    (script.parent / "pyproject.toml").write_text('[tool.mlhygiene]\nextra-rules = ["bad.yaml"]\n')
+    assert deserialization.main([str(script)]) == 3
+    assert "semgrep" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(REAL is None, reason="semgrep not installed")
+def test_cache_skips_semgrep_on_the_second_hook(
+    script: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "calls"
+    monkeypatch.setenv("MLHYGIENE_SEMGREP", fake(tmp_path, f'echo call >> "{log}"\nexec "{REAL}" "$@"'))
+    expected = "train.py:2:9: pickle-load "
+    for _ in range(2):
+        assert deserialization.main([script.name]) == 1
+        assert capsys.readouterr().out.startswith(expected)
+    assert log.read_text().count("call") == 1
+    assert deserialization.main([script.name, "--no-cache"]) == 1
+    assert log.read_text().count("call") == 2
+
+
+def test_unwritable_cache_still_gives_results(
+    script: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("MLHYGIENE_CACHE_DIR", str(blocker / "cache"))
+    assert deserialization.main([script.name]) == 1
+    assert capsys.readouterr().out.startswith("train.py:2:9: pickle-load ")
+    assert not os.path.isdir(blocker)
