@@ -13,7 +13,7 @@ from hooks._core.baseline import filter_baseline, load_baseline
 from hooks._core.config import Config, load_config
 from hooks._core.records import CheckResult, FatalError, Finding, Problem, Source, UsageError
 from hooks._core.report import FORMATS, write_report
-from hooks._core.sources import SourceError, classify, load_source
+from hooks._core.sources import SourceError, classify, load_source, parse_problems
 from hooks._core.suppress import is_suppressed
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
@@ -122,6 +122,7 @@ def run_checks(
             continue
         findings.extend(result.findings)
         problems.extend(result.problems)
+    problems.extend(parse_warnings(s for s in sources if s.kind in PYTHON_KINDS))
     findings = [
         f
         for f in findings
@@ -136,6 +137,20 @@ def run_checks(
     unique_findings = sorted(set(findings), key=Finding.sort_key)
     unique_problems = sorted(dict.fromkeys(problems), key=lambda p: (p.path, p.cell or 0, p.message))
     return unique_findings, unique_problems
+
+
+def parse_warnings(sources: Iterable[Source]) -> list[Problem]:
+    """One warning per script or notebook cell that is not Python 3 (checked tolerantly anyway)."""
+    return [
+        Problem(
+            source.path,
+            f"does not parse as Python 3 (line {line}: {message}); checked with tolerant parsers only",
+            fatal=False,
+            cell=cell,
+        )
+        for source in sources
+        for cell, line, message in parse_problems(source)
+    ]
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
