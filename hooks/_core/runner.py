@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -195,6 +196,17 @@ def fatal(prog: str, exc: FatalError) -> int:
     return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_ERROR
 
 
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Like ``parse_args``, but a file whose name starts with a dash is still a file."""
+    options, unknown = parser.parse_known_args(argv)
+    strays = [arg for arg in unknown if not os.path.lexists(arg)]
+    if strays:
+        parser.error(f"unrecognized arguments: {' '.join(strays)}")
+    if unknown:
+        options.filenames = [*options.filenames, *unknown]
+    return options
+
+
 def hook_main(
     argv: Sequence[str] | None,
     prog: str,
@@ -208,7 +220,7 @@ def hook_main(
     add_common_arguments(parser)
     if add_arguments is not None:
         add_arguments(parser)
-    options = parser.parse_args(argv)
+    options = parse_args(parser, argv)
     try:
         config = load_config(options.config)
         findings, problems = run_checks(options.filenames, checks, config, options)

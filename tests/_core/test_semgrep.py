@@ -110,3 +110,12 @@ def test_unwritable_cache_still_gives_results(
     assert deserialization.main([script.name]) == 1
     assert capsys.readouterr().out.startswith("train.py:2:9: pickle-load ")
     assert not os.path.isdir(blocker)
+
+
+def test_file_named_like_an_option_is_still_checked(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_tmp / "-n.py").write_text(SCRIPT)
+    assert deserialization.main(["-n.py"]) == 1
+    assert capsys.readouterr().out.startswith("-n.py:2:9: pickle-load ")
+    with pytest.raises(SystemExit) as exc:
+        deserialization.main(["--no-such-option"])
+    assert exc.value.code == 2
