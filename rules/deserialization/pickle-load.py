@@ -126,3 +126,46 @@ def unrelated_load(cfg):
 
     # ok: pickle-load
     return json.load(open(cfg))
+
+
+# The StackOverflow "load a GPU pickle on CPU" recipe: find_class lets everything through.
+class CPU_Unpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if module == "torch.storage" and name == "_load_from_bytes":
+            return lambda b: torch.load(io.BytesIO(b), map_location="cpu")
+        return super().find_class(module, name)
+
+
+with open("/kaggle/input/gpu-model/model.pkl", "rb") as f:
+    # ruleid: pickle-load
+    gpu_model = CPU_Unpickler(f).load()
+
+
+class AllowListUnpickler(pkl.Unpickler):
+    def find_class(self, module, name):
+        if (module, name) not in {("collections", "OrderedDict")}:
+            raise pkl.UnpicklingError(f"{module}.{name} is not allowed")
+        return super().find_class(module, name)
+
+
+# ok: pickle-load
+allowed = AllowListUnpickler(io.BytesIO(blob)).load()
+
+
+# Known gaps (see docs/rules/pickle-load.md).
+snapshot = pickle.dumps(features)
+# A round trip through a variable is still reported.
+# todook: pickle-load
+restored_snapshot = pickle.loads(snapshot)
+
+SAFE_GLOBALS = {("collections", "OrderedDict"): None}
+
+
+class LookupUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        # Restricts through a KeyError instead of an explicit raise.
+        return SAFE_GLOBALS[(module, name)]
+
+
+# todook: pickle-load
+looked_up = LookupUnpickler(io.BytesIO(blob)).load()

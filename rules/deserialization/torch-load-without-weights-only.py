@@ -103,3 +103,9 @@ def unrelated(path):
     # ok: torch-load-without-weights-only
     b = model.load_state_dict(a)
     return a, b, pickle
+
+
+def explicit_default(path):
+    # None means "use this torch version's default", which is False before 2.6.
+    # ruleid: torch-load-without-weights-only
+    return torch.load(path, weights_only=None)

@@ -139,3 +139,32 @@ def ruamel_unsafe(path):
     # ruleid: yaml-unsafe-load
     y = YAML(typ="unsafe")
     return y.load(open(path))
+
+
+def ruamel_old_api(path):
+    import ruamel.yaml
+
+    # ruamel.yaml < 0.18: load() without a Loader used the unsafe loader.
+    # ruleid: yaml-unsafe-load
+    a = ruamel.yaml.load(open(path))
+    # ok: yaml-unsafe-load
+    b = ruamel.yaml.safe_load(open(path))
+    return a, b
+
+
+def ruamel_old_api_loaders(path):
+    import ruamel.yaml
+
+    # ruleid: yaml-unsafe-load
+    a = ruamel.yaml.load(open(path), Loader=ruamel.yaml.Loader)
+    # ok: yaml-unsafe-load
+    b = ruamel.yaml.load(open(path), Loader=ruamel.yaml.RoundTripLoader)
+    return a, b
+
+
+def ruamel_unsafe_named_yaml(path):
+    from ruamel.yaml import YAML
+
+    # ruleid: yaml-unsafe-load
+    yaml = YAML(typ="unsafe", pure=True)
+    return yaml.load(open(path))
