@@ -111,7 +111,9 @@ class Finding(NamedTuple):
         digest = hashlib.sha256(f"{self.path}\0{self.rule_id}\0{text}".encode("utf-8", "surrogatepass"))
         return digest.hexdigest()[:24]
 
-    def sort_key(self) -> tuple[str, int, int, int, int, str]:
+    def sort_key(self) -> tuple[str, int, int, int, int, str, str]:
+        # the message breaks ties: several findings of one rule at one place (a binary
+        # artifact reports at 1:1) must print in the same order on every run
         return (
             self.path,
             self.cell or 0,
@@ -119,6 +121,7 @@ class Finding(NamedTuple):
             self.line,
             self.column,
             self.rule_id,
+            self.message,
         )
 
 

@@ -62,6 +62,13 @@ ARTIFACT_SUFFIXES = frozenset(
         ".joblib.lzma",
     }
 )
+# What an artifact starts with when its name does not say so (a checkpoint named `model` or
+# `weights.pth.tar`): zip, .npy, gzip/bz2/xz/lzma/zlib, pickle protocol 2-5, a protocol-0
+# GLOBAL; a tar (legacy PyTorch) is recognised by "ustar" at offset 257.
+ARTIFACT_MAGIC = re.compile(
+    rb"PK\x03\x04|\x93NUMPY|\x1f\x8b|BZh\d|\xfd7zXZ\x00|\x5d\x00\x00|x[\x01\x9c\xda]"
+    rb"|\x80[\x02-\x05]|c[\w.]+\n[\w.]+\n"
+)
 _REQUIREMENTS = re.compile(r"^(.*[-_.])?(requirements|constraints|requires)([-_.].*)?\.(txt|in|pip)$", re.I)
 _ENVIRONMENT = re.compile(r"^(environment|conda|env)([-_.].*)?\.ya?ml$", re.I)
 
@@ -91,6 +98,8 @@ def classify(path: str) -> str | None:
         return "config"
     if not suffix and _has_python_shebang(path):
         return "script"
+    if _has_artifact_magic(path):
+        return "artifact"
     return None
 
 
@@ -101,6 +110,17 @@ def _has_python_shebang(path: str) -> bool:
     except OSError:
         return False
     return first.startswith(b"#!") and b"python" in first
+
+
+def _has_artifact_magic(path: str) -> bool:
+    if not os.path.isfile(path):  # never open a FIFO or a device
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return False
+    return ARTIFACT_MAGIC.match(head) is not None or head[257:262] == b"ustar"
 
 
 def read_bytes(path: str, max_bytes: int) -> bytes:

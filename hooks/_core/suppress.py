@@ -111,4 +111,6 @@ def is_suppressed(finding: Finding, source: Source) -> bool:
     lines = {finding.line, finding.end_line}
     if any(line_suppresses(source.line_text(n, cell), finding) for n in lines):
         return True
-    return finding.line > 1 and line_suppresses(source.line_text(finding.line - 1, cell), finding, above=True)
+    above = source.line_text(finding.line - 1, cell) if finding.line > 1 else ""
+    # A comment on the line above counts only on a line of its own.
+    return above.lstrip().startswith("#") and line_suppresses(above, finding, above=True)

@@ -73,3 +73,8 @@ def test_cell_tag_and_outputs() -> None:
     # an output is not code: the comment in the cell does not silence it, a matching tag does
     assert not is_suppressed(finding("openai-api-key", "credentials", line=1, cell=2, output=1), source)
     assert is_suppressed(finding("pickle-load", line=1, cell=2, output=1), source)
+
+
+def test_line_above_counts_only_as_a_comment_line() -> None:
+    source = Source("a.py", "script", "a = f()  # nosemgrep\nb = pickle.load(f)\n")
+    assert not is_suppressed(finding(line=2), source)
