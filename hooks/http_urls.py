@@ -15,6 +15,7 @@ from hooks._core.runner import Check, Context, hook_main, semgrep_check
 
 RULE_ID = "http-shell-download"
 # Commands that fetch what they are given (the first word, after sudo/env-style prefixes).
+# fmt: off
 FETCHERS = frozenset(
     {
         "wget", "curl", "aria2c", "axel", "http", "https", "lynx", "gdown", "git", "svn",
@@ -22,6 +23,7 @@ FETCHERS = frozenset(
         "kaggle", "huggingface-cli", "hf", "python", "python3", "rsync",
     }
 )
+# fmt: on
 _PREFIXES = frozenset({"sudo", "time", "nohup", "env", "command", "exec", "xargs"})
 _URL = re.compile(r"http://([^\s/\"'`<>|;&)]+)[^\s\"'`<>|;&)]*", re.I)
 _LOCAL_HOST = re.compile(
