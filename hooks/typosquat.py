@@ -1,26 +1,281 @@
-"""mlhygiene-typosquat: not built yet (see the issue tracker)."""
+"""mlhygiene-typosquat: misspelt or wrong package names, before they are installed or committed.
+
+Reads imports (scripts and notebook cells), notebook ``!pip``/``%pip install`` lines,
+requirements/constraints files, ``pyproject.toml`` and the ``pip:`` part of
+``environment.yml``. A name is fine when it is a popular PyPI project (bundled download
+counts), in the standard library, the import name of a popular project, a local module, or
+allowed in ``[tool.mlhygiene] allow-packages``. Otherwise it is reported when one typo away
+from a popular project (see ``hooks/_typosquat_names.py``); a curated table catches real but
+wrong names (``pip install sklearn``). Plain-http package indexes are reported too.
+"""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
+import fnmatch
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import NamedTuple
 
-from hooks._core.records import CheckResult, Source
+from hooks import _typosquat_names as known
+from hooks._core.records import CheckResult, Finding, Problem, Source
 from hooks._core.runner import Check, Context, hook_main
+from hooks._typosquat_deps import (
+    IMPORT,
+    INDEX,
+    INSTALL,
+    Ref,
+    TomlError,
+    environment_refs,
+    pyproject_refs,
+    requirements_refs,
+    shell_refs,
+)
+from hooks._typosquat_imports import imports_in_tree, imports_tolerant, parse_python
+from hooks.http_urls import host_of, is_local
 
-KINDS = frozenset({'script', 'notebook', 'requirements', 'pyproject', 'environment'})
+KINDS = frozenset({"script", "notebook", "requirements", "pyproject", "environment"})
+CATEGORY = "typosquat"
+RULES = {IMPORT: "typosquat-import", INSTALL: "typosquat-install"}
+RULE_REQUIREMENT = "typosquat-requirement"
+RULE_WRONG = "wrong-package-name"
+RULE_INDEX = "insecure-index-url"
+TYPO = (
+    "'{name}' is not a known package; did you mean '{target}'{project}? "
+    "(a typosquatted name can install malware)"
+)
+WRONG_INSTALL = "'{name}' is the wrong package: {note}; install '{target}' instead"
+WRONG_IMPORT = "'{name}' is the wrong package: {note}; did you mean '{target}'?"
+INSECURE_INDEX = (
+    "package index http://{host} is plain http: anyone on the network path can swap the "
+    "packages it serves; use https://"
+)
+_MODULE_SUFFIXES = (".py", ".pyi", ".pyw", ".pyc", ".so", ".pyd")
+
+
+class Verdict(NamedTuple):
+    rule: str
+    severity: str
+    message: str
+
+
+class LocalModules:
+    """Module names importable from the folders around a file (folder listings cached per run)."""
+
+    def __init__(self, config_root: Path) -> None:
+        self.config_root = config_root.resolve()
+        self._listings: dict[Path, frozenset[str]] = {}
+        self._roots: dict[Path, Path | None] = {}
+
+    def _listing(self, folder: Path) -> frozenset[str]:
+        if folder not in self._listings:
+            names: set[str] = set()
+            try:
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        stem = entry.name.split(".", 1)[0]
+                        if stem.isidentifier() and (
+                            entry.name.endswith(_MODULE_SUFFIXES) or (entry.name == stem and entry.is_dir())
+                        ):
+                            names.add(stem)
+            except OSError:
+                pass
+            self._listings[folder] = frozenset(names)
+        return self._listings[folder]
+
+    def _git_root(self, folder: Path) -> Path | None:
+        if folder not in self._roots:
+            if (folder / ".git").exists():
+                self._roots[folder] = folder
+            else:
+                self._roots[folder] = None if folder.parent == folder else self._git_root(folder.parent)
+        return self._roots[folder]
+
+    def folders(self, path: str, extra: Iterable[str] = ()) -> list[Path]:
+        """Beside the file, each folder up to the repository root, the root's ``src/``, and ``extra``."""
+        here = Path(path).resolve().parent
+        root = self._git_root(here)
+        if root is None and here.is_relative_to(self.config_root):
+            root = self.config_root
+        found = [here]
+        if root is not None:
+            found += [p for p in here.parents if p.is_relative_to(root)]
+            found.append(root / "src")
+        for added in extra:
+            found += [(base / added).resolve() for base in (here, root or here)]
+        return found
+
+    def provides(self, name: str, folders: Iterable[Path]) -> bool:
+        return any(name in self._listing(folder) for folder in folders)
+
+
+def allowed(name: str, patterns: Sequence[str]) -> bool:
+    norm = known.normalise(name)
+    return any(fnmatch.fnmatchcase(norm, known.normalise(p)) for p in patterns)
+
+
+def _typo(name: str, near: known.Near, rule: str) -> Verdict:
+    target = near.target
+    project = f" (from {target.project})" if known.normalise(target.name) != target.project else ""
+    return Verdict(rule, "error", TYPO.format(name=name, target=target.name, project=project))
+
+
+def judge_import(name: str, is_local: Callable[[str], bool]) -> Verdict | None:
+    """Whether an imported top-level name is a typo or a known-wrong name."""
+    data = known.names()
+    lower = name.lower()
+    if lower in data.stdlib or lower in data.imports or name.startswith("_"):
+        return None  # private modules (``_yaml``) are never PyPI projects
+    norm = known.normalise(name)
+    wrong = data.wrong.get(norm)
+    if (wrong is None and norm in data.downloads) or is_local(name):
+        return None
+    if wrong is not None:
+        target = known.import_name(wrong.project)
+        return Verdict(RULE_WRONG, "warning", WRONG_IMPORT.format(name=name, note=wrong.note, target=target))
+    near = known.find_near(name, for_imports=True)
+    return None if near is None else _typo(name, near, RULES[IMPORT])
+
+
+def judge_install(name: str, rule: str) -> Verdict | None:
+    """Whether a name given to pip (or listed as a dependency) is a typo or a known-wrong name."""
+    data = known.names()
+    norm = known.normalise(name)
+    wrong = data.wrong.get(norm)
+    if wrong is not None:
+        message = WRONG_INSTALL.format(name=name, note=wrong.note, target=wrong.project)
+        return Verdict(RULE_WRONG, "warning", message)
+    if norm in data.downloads or name.lower() in data.stdlib:
+        return None
+    near = known.find_near(name, for_imports=False)
+    return None if near is None else _typo(name, near, rule)
+
+
+def judge_index(url: str) -> Verdict | None:
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() != "http":
+        return None
+    host = host_of(rest.split("/", 1)[0])
+    if is_local(host):
+        return None
+    return Verdict(RULE_INDEX, "warning", INSECURE_INDEX.format(host=host))
+
+
+class Located(NamedTuple):
+    """A ref and, for imports, the folders where a local module of that name would be found."""
+
+    ref: Ref
+    folders: tuple[Path, ...] = ()
+    written: frozenset[str] = frozenset()
+
+
+def python_refs(source: Source, local: LocalModules) -> list[Located]:
+    """The imports of a script or notebook."""
+    refs: list[Located] = []
+    written = _written_modules(source)
+    for unit in source.units:
+        tree = parse_python(unit.text)
+        if tree is not None:
+            found, paths = imports_in_tree(tree, unit.text)
+        else:
+            found, paths = imports_tolerant(unit.text), []
+        folders = tuple(local.folders(source.path, paths))
+        for name, line, column in found:
+            where: tuple[int | None, int] | None
+            if unit.line_map:
+                where = unit.line_map[line - 1] if line <= len(unit.line_map) else None
+            else:
+                where = (None, line)  # a script: lines map to themselves
+            if where is None:
+                continue  # a notebook context line: its own cell reports it
+            cell, cell_line = where
+            refs.append(Located(Ref(IMPORT, name, cell_line, column + 1, cell), folders, written))
+    return refs
+
+
+def _written_modules(source: Source) -> frozenset[str]:
+    """Modules a notebook writes itself: ``%%writefile helpers.py`` cells."""
+    names = set()
+    for cell in source.cells:
+        first = cell.lines[0].split() if cell.lines else []
+        if first[:1] in (["%%writefile"], ["%%file"]) and first[-1].endswith(".py"):
+            names.add(os.path.basename(first[-1])[:-3])
+    return frozenset(names)
+
+
+def source_refs(source: Source, local: LocalModules) -> list[Located]:
+    """Every name and index URL of a source (raises TomlError for a broken pyproject.toml)."""
+    if source.kind in ("script", "notebook"):
+        refs = python_refs(source, local)
+        for shell in source.shell_lines:
+            lines = source.cells[shell.cell - 1].lines if 0 < shell.cell <= len(source.cells) else ()
+            found = shell_refs(lines, shell.cell, shell.line, shell.column, shell.command)
+            refs += [Located(ref) for ref in found]
+        return refs
+    read = {"requirements": requirements_refs, "pyproject": pyproject_refs, "environment": environment_refs}
+    return [Located(ref) for ref in read[source.kind](source.text)]
+
+
+def verdict(located: Located, local: LocalModules, allow: Sequence[str]) -> Verdict | None:
+    ref = located.ref
+    if ref.kind == INDEX:
+        return judge_index(ref.name)
+    if allowed(ref.name, allow):
+        return None
+    if ref.kind == IMPORT:
+        return judge_import(
+            ref.name, lambda name: name in located.written or local.provides(name, located.folders)
+        )
+    return judge_install(ref.name, RULES.get(ref.kind, RULE_REQUIREMENT))
+
+
+def check_source(source: Source, local: LocalModules, allow: Sequence[str]) -> list[Finding]:
+    findings = []
+    for located in source_refs(source, local):
+        found = verdict(located, local, allow)
+        if found is None:
+            continue
+        ref = located.ref
+        findings.append(
+            Finding(
+                path=source.path,
+                line=ref.line,
+                column=ref.column,
+                end_line=ref.line,
+                end_column=ref.column + len(ref.name),
+                rule_id=found.rule,
+                category=CATEGORY,
+                severity=found.severity,
+                message=found.message,
+                cell=ref.cell,
+                matched=ref.name,
+            )
+        )
+    return findings
 
 
 def _run(sources: Sequence[Source], ctx: Context) -> CheckResult:
-    return CheckResult([], [])
+    local = LocalModules(ctx.config.root)
+    findings: list[Finding] = []
+    problems: list[Problem] = []
+    for source in sources:
+        try:
+            findings += check_source(source, local, ctx.config.allow_packages)
+        except TomlError as exc:
+            problems.append(Problem(source.path, f"not valid TOML ({exc}); dependencies not checked"))
+    return CheckResult(findings, problems)
 
 
 CHECK = Check("typosquat", KINDS, _run)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    print("mlhygiene-typosquat: not implemented yet; nothing was checked", file=sys.stderr)
-    return hook_main(argv, "mlhygiene-typosquat", "not implemented yet", [CHECK])
+    return hook_main(
+        argv,
+        "mlhygiene-typosquat",
+        "Find misspelt or wrong package names in imports, pip install lines and dependency files.",
+        [CHECK],
+    )
 
 
 if __name__ == "__main__":
