@@ -25,6 +25,8 @@ FETCHERS = frozenset(
 )
 # fmt: on
 _PREFIXES = frozenset({"sudo", "time", "nohup", "env", "command", "exec", "xargs"})
+# pip's index options: their URLs are the typosquat hook's `insecure-index-url`, not ours.
+_INDEX_OPTION = re.compile(r"(?:--(?:extra-)?index-url|--find-links|-[if])(?:=|\s+)\S+")
 _URL = re.compile(r"http://([^\s/\"'`<>|;&)]+)[^\s\"'`<>|;&)]*", re.I)
 _LOCAL_HOST = re.compile(
     r"^(localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]|::1|host\.docker\.internal)(?::\d+)?$",
@@ -74,7 +76,8 @@ def shell_findings(source: Source) -> list[Finding]:
         fetchers = [w for w in _command_words(shell.command) if w in FETCHERS]
         if not fetchers:
             continue
-        for match in _URL.finditer(shell.command):
+        command = _INDEX_OPTION.sub(" ", shell.command)
+        for match in _URL.finditer(command):
             host = host_of(match.group(1))
             if is_local(host):
                 continue

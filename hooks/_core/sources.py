@@ -86,7 +86,9 @@ def classify(path: str) -> str | None:
         return "script"
     if suffix == ".ipynb":
         return "notebook"
-    if _REQUIREMENTS.match(name):
+    if _REQUIREMENTS.match(name) or (
+        PurePath(path).parent.name.lower() == "requirements" and suffix in (".txt", ".in")
+    ):
         return "requirements"
     if lower == "pyproject.toml":
         return "pyproject"

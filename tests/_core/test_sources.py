@@ -16,6 +16,7 @@ from hooks._core.sources import SourceError, classify, load_source, parse_proble
         ("requirements-dev.txt", "requirements"),
         ("dev-requirements.in", "requirements"),
         ("constraints.txt", "requirements"),
+        ("requirements/base.txt", "requirements"),
         ("pyproject.toml", "pyproject"),
         ("environment.yml", "environment"),
         ("model.pkl", "artifact"),
