@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -125,16 +127,44 @@ class Target(NamedTuple):
     unit: Unit
 
 
+_PREFILTER = re.compile(r"^\s*mlhygiene-prefilter:\s*[\"']?([^\"'\n#]+?)[\"']?\s*$", re.M)
+
+
+def prefilter(config: Path) -> str | None:
+    """A rule file's ``mlhygiene-prefilter``: text (case-insensitive) any match needs in the file."""
+    try:
+        match = _PREFILTER.search(config.read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    return match.group(1).lower() if match else None
+
+
+def plan(configs: Sequence[Path], texts: dict[str, str]) -> list[tuple[list[Path], list[str]]]:
+    """Group targets by the rules they can match, so slow rules only see files that need them.
+
+    Returns (configs, targets) pairs; every target is in exactly one group.
+    """
+    filters = {config: prefilter(config) for config in configs}
+    groups: dict[frozenset[Path], list[str]] = {}
+    for name, text in texts.items():
+        lower = text.lower()
+        chosen = frozenset(c for c, needle in filters.items() if needle is None or needle in lower)
+        groups.setdefault(chosen, []).append(name)
+    return [([c for c in configs if c in chosen], names) for chosen, names in groups.items() if chosen]
+
+
 def run_semgrep(
     sources: Sequence[Source],
     extra_rules: Sequence[str] = (),
     timeout: int = 300,
     use_cache: bool = True,
 ) -> CheckResult:
-    """Run every rule over the Python units of ``sources`` in one Semgrep process.
+    """Run every rule over the Python units of ``sources``.
 
-    Units whose results are in the cache (same text, rules, Semgrep and shim) are not
-    handed to Semgrep again; when all are cached, Semgrep does not start at all.
+    Units whose results are in the cache (same text, rules, Semgrep and shim) are not handed
+    to Semgrep again; when all are cached, Semgrep does not start at all. Rules with a
+    prefilter only see the units that contain its text; each distinct rule set is one
+    Semgrep process (at most two with the bundled rules), run side by side.
     """
     configs = rule_files(extra_rules)
     cache = ResultCache.open(configs, engine_id()) if use_cache else None
@@ -155,47 +185,70 @@ def run_semgrep(
                 with open(name, "w", encoding="utf-8", errors="surrogatepass") as fh:
                     fh.write(unit.text)
         if keys:
-            fresh = _invoke(build_command(configs, list(keys), timeout), timeout)
-            output["results"] += fresh.get("results", [])
-            output["errors"] += fresh.get("errors", [])
+            commands = [build_command(group, names, timeout) for group, names in plan(configs, keys)]
+            fresh: dict[str, Any] = {"results": [], "errors": []}
+            for result in _invoke_all(commands, timeout):
+                fresh["results"] += result["results"]
+                fresh["errors"] += result["errors"]
+            output["results"] += fresh["results"]
+            output["errors"] += fresh["errors"]
             if cache is not None:
                 cache.put_all(keys, fresh, tmp)
         return _convert(output, targets, tmp)
 
 
-def _invoke(cmd: list[str], timeout: int) -> dict[str, Any]:
+def _invoke_all(commands: Sequence[list[str]], timeout: int) -> list[dict[str, Any]]:
+    """Start every command at once (they are independent), then collect their outputs."""
+    procs: list[tuple[list[str], subprocess.Popen[str]]] = []
     try:
-        proc = subprocess.run(
-            cmd,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=semgrep_env(),
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise FatalError(
-            f"cannot start semgrep ({cmd[0]} not found); install it with 'pip install semgrep'"
-        ) from None
-    except subprocess.TimeoutExpired:
-        raise FatalError(
-            f"semgrep did not finish within {timeout} s; raise semgrep-timeout in [tool.mlhygiene] "
-            "or check fewer files at once"
-        ) from None
+        for cmd in commands:
+            try:
+                proc = subprocess.Popen(
+                    cmd,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    stdin=subprocess.DEVNULL,
+                    text=True,
+                    env=semgrep_env(),
+                )
+            except FileNotFoundError:
+                raise FatalError(
+                    f"cannot start semgrep ({cmd[0]} not found); install it with 'pip install semgrep'"
+                ) from None
+            procs.append((cmd, proc))
+        deadline = time.monotonic() + timeout
+        results = []
+        for _, proc in procs:
+            try:
+                stdout, stderr = proc.communicate(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                raise FatalError(
+                    f"semgrep did not finish within {timeout} s; raise semgrep-timeout in "
+                    "[tool.mlhygiene] or check fewer files at once"
+                ) from None
+            results.append(_parse_output(proc.returncode, stdout, stderr))
+        return results
+    finally:
+        for _, proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def _parse_output(returncode: int, stdout: str, stderr: str) -> dict[str, Any]:
     try:
-        output: dict[str, Any] = json.loads(proc.stdout)
+        output: dict[str, Any] = json.loads(stdout)
         if not isinstance(output, dict) or not isinstance(output.get("results"), list):
             raise ValueError("no results")
     except ValueError:
-        tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-1:] or ["no output"]
-        raise FatalError(f"semgrep failed (exit {proc.returncode}): {tail[0][:300]}") from None
+        tail = (stderr or stdout or "").strip().splitlines()[-1:] or ["no output"]
+        raise FatalError(f"semgrep failed (exit {returncode}): {tail[0][:300]}") from None
     if not isinstance(output.get("errors"), list):
         output["errors"] = []
-    if proc.returncode not in (0, 1) and not any(not e.get("path") for e in output["errors"]):
+    if returncode not in (0, 1) and not any(not e.get("path") for e in output["errors"]):
         # Fail closed: an exit code that means "could not run" is never a clean result.
         output["errors"].append(
-            {"type": "exit", "level": "error", "message": f"semgrep exited with code {proc.returncode}"}
+            {"type": "exit", "level": "error", "message": f"semgrep exited with code {returncode}"}
         )
     return output
 

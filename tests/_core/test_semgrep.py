@@ -119,3 +119,31 @@ def test_file_named_like_an_option_is_still_checked(in_tmp: Path, capsys: pytest
     with pytest.raises(SystemExit) as exc:
         deserialization.main(["--no-such-option"])
     assert exc.value.code == 2
+
+
+def test_prefilter_groups_slow_rules_by_text() -> None:
+    from hooks._core.semgrep import plan, rule_files
+
+    configs = rule_files()
+    groups = dict(
+        (frozenset(names), {c.stem for c in group})
+        for group, names in plan(configs, {"a": "requests.get(URL)\n", "b": "u = 'HTTP://x.org'\n"})
+    )
+    assert "http-url-fetch" not in groups[frozenset({"a"})]
+    assert "pickle-load" in groups[frozenset({"a"})]
+    assert groups[frozenset({"b"})] == {c.stem for c in configs}
+
+
+@pytest.mark.skipif(REAL is None, reason="semgrep not installed")
+def test_prefilter_loses_no_finding_on_the_rule_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every annotated rule test file: the same findings with and without the prefilter."""
+    from hooks._core import semgrep
+    from hooks._core.sources import load_source
+
+    rules = Path(semgrep.rules_dir())
+    sources = [load_source(str(p), "script") for p in sorted(rules.rglob("*.py"))]
+    with_filter = semgrep.run_semgrep(sources, use_cache=False)
+    monkeypatch.setattr(semgrep, "prefilter", lambda config: None)
+    without = semgrep.run_semgrep(sources, use_cache=False)
+    assert sorted(with_filter.findings) == sorted(without.findings)
+    assert len(without.findings) > 100
