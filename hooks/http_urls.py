@@ -14,6 +14,7 @@ from hooks._core.records import CheckResult, Finding, Source
 from hooks._core.runner import Check, Context, hook_main, semgrep_check
 
 RULE_ID = "http-shell-download"
+RULE_IDS = (RULE_ID,)  # emitted here; the Semgrep rules' ids live in rules/http
 # Commands that fetch what they are given (the first word, after sudo/env-style prefixes).
 # fmt: off
 FETCHERS = frozenset(
@@ -107,7 +108,7 @@ def _run(sources: Sequence[Source], ctx: Context) -> CheckResult:
 
 
 SEMGREP = semgrep_check("http", "http")
-CHECK = Check("http", SEMGREP.kinds, _run)
+CHECK = Check("http", SEMGREP.kinds, _run, uses_semgrep=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

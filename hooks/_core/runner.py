@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from hooks import __version__
 from hooks._core.baseline import filter_baseline, load_baseline
@@ -17,32 +18,44 @@ from hooks._core.report import FORMATS, write_report
 from hooks._core.sources import SourceError, classify, load_source, parse_problems
 from hooks._core.suppress import is_suppressed
 
+if TYPE_CHECKING:
+    from hooks._core.semgrep import SemgrepRun
+
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
 PYTHON_KINDS = frozenset({"script", "notebook"})
 
 
 class Context:
-    """What a check may use: config, options, and the run's shared (memoised) Semgrep result."""
+    """What a check may use: config, options, and the run's shared Semgrep run."""
 
     def __init__(self, config: Config, options: argparse.Namespace, sources: Sequence[Source]) -> None:
         self.config = config
         self.options = options
         self.sources = sources
-        self._semgrep: CheckResult | None = None
+        self._semgrep: SemgrepRun | None = None
 
-    def semgrep(self) -> CheckResult:
-        """Every Semgrep rule over every Python source of this run, computed once."""
+    def start_semgrep(self) -> None:
+        """Start every Semgrep rule over every Python source of this run, once, in the background."""
         if self._semgrep is None:
-            from hooks._core.semgrep import run_semgrep
+            from hooks._core.semgrep import SemgrepRun
 
             python = [s for s in self.sources if s.kind in PYTHON_KINDS]
-            self._semgrep = run_semgrep(
+            self._semgrep = SemgrepRun(
                 python,
                 extra_rules=self.config.extra_rules,
                 timeout=self.config.semgrep_timeout,
                 use_cache=not getattr(self.options, "no_cache", False),
             )
-        return self._semgrep
+
+    def semgrep(self) -> CheckResult:
+        """The shared Semgrep result (started on first use if nobody started it earlier)."""
+        self.start_semgrep()
+        assert self._semgrep is not None
+        return self._semgrep.result()
+
+    def close(self) -> None:
+        if self._semgrep is not None:
+            self._semgrep.close()
 
 
 class Check(NamedTuple):
@@ -51,6 +64,7 @@ class Check(NamedTuple):
     name: str
     kinds: frozenset[str]
     run: Callable[[Sequence[Source], Context], CheckResult]
+    uses_semgrep: bool = False
 
 
 def semgrep_check(name: str, category: str) -> Check:
@@ -64,11 +78,11 @@ def semgrep_check(name: str, category: str) -> Check:
             [p for p in result.problems if p.path in paths or p.path.startswith("<")],
         )
 
-    return Check(name, PYTHON_KINDS, run)
+    return Check(name, PYTHON_KINDS, run, uses_semgrep=True)
 
 
 def load_all(
-    paths: Iterable[str], kinds: frozenset[str], config: Config
+    paths: Iterable[str], kinds: frozenset[str], config: Config, debug: bool = False
 ) -> tuple[list[Source], list[Problem]]:
     sources: list[Source] = []
     problems: list[Problem] = []
@@ -86,24 +100,25 @@ def load_all(
             problems.append(Problem(path, str(exc)))
         except (RecursionError, MemoryError) as exc:
             problems.append(Problem(path, f"could not be loaded ({type(exc).__name__})"))
+        except Exception as exc:  # a loader bug on one odd file must not stop the others
+            if debug:
+                traceback.print_exc()
+            problems.append(
+                Problem(
+                    path,
+                    f"could not be loaded ({type(exc).__name__}: {exc}); rerun with --debug and report it",
+                )
+            )
     return sources, problems
 
 
-def run_checks(
-    paths: Iterable[str],
-    checks: Sequence[Check],
-    config: Config,
-    options: argparse.Namespace,
-    *,
-    apply_baseline: bool = True,
+def _run_each(
+    checks: Sequence[Check], sources: Sequence[Source], ctx: Context, options: argparse.Namespace
 ) -> tuple[list[Finding], list[Problem]]:
-    """Load, check, filter: the same path for every hook, ``scan`` and ``baseline``."""
-    kinds = frozenset().union(*(c.kinds for c in checks))
-    sources, problems = load_all(paths, kinds, config)
-    ctx = Context(config, options, sources)
-    by_path = {s.path: s for s in sources}
+    """Every check over its sources; Python-side checks first, while Semgrep works."""
     findings: list[Finding] = []
-    for check in checks:
+    problems: list[Problem] = []
+    for check in sorted(checks, key=lambda c: c.uses_semgrep):
         mine = [s for s in sources if s.kind in check.kinds]
         if not mine:
             continue
@@ -123,6 +138,29 @@ def run_checks(
             continue
         findings.extend(result.findings)
         problems.extend(result.problems)
+    return findings, problems
+
+
+def run_checks(
+    paths: Iterable[str],
+    checks: Sequence[Check],
+    config: Config,
+    options: argparse.Namespace,
+    *,
+    apply_baseline: bool = True,
+) -> tuple[list[Finding], list[Problem]]:
+    """Load, check, filter: the same path for every hook, ``scan`` and ``baseline``."""
+    kinds = frozenset().union(*(c.kinds for c in checks))
+    sources, problems = load_all(paths, kinds, config, getattr(options, "debug", False))
+    ctx = Context(config, options, sources)
+    by_path = {s.path: s for s in sources}
+    try:
+        if any(c.uses_semgrep for c in checks) and any(s.kind in PYTHON_KINDS for s in sources):
+            ctx.start_semgrep()  # runs in the background while the Python-side checks work
+        findings, check_problems = _run_each(checks, sources, ctx, options)
+    finally:
+        ctx.close()
+    problems.extend(check_problems)
     problems.extend(parse_warnings(s for s in sources if s.kind in PYTHON_KINDS))
     findings = [
         f
@@ -196,6 +234,18 @@ def fatal(prog: str, exc: FatalError) -> int:
     return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_ERROR
 
 
+def tolerant_output() -> None:
+    """Printing a path or a name the terminal cannot encode must not crash the run.
+
+    A file name with undecodable bytes arrives as lone surrogates; under a strict UTF-8 (or
+    an ASCII) stdout, writing it would raise after everything was checked.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(Exception):  # a replaced stream that cannot be reconfigured
+                stream.reconfigure(errors="backslashreplace")
+
+
 def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """Like ``parse_args``, but a file whose name starts with a dash is still a file."""
     options, unknown = parser.parse_known_args(argv)
@@ -215,6 +265,7 @@ def hook_main(
     add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> int:
     """``main`` of a hook: the files pre-commit passes, checked by ``checks``."""
+    tolerant_output()
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("filenames", nargs="*", help="files to check")
     add_common_arguments(parser)

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -139,10 +140,14 @@ def prefilter(config: Path) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def plan(configs: Sequence[Path], texts: dict[str, str]) -> list[tuple[list[Path], list[str]]]:
-    """Group targets by the rules they can match, so slow rules only see files that need them.
+MIN_UNITS_PER_PROCESS = 16
 
-    Returns (configs, targets) pairs; every target is in exactly one group.
+
+def plan(configs: Sequence[Path], texts: dict[str, str]) -> list[tuple[list[Path], list[str]]]:
+    """Group targets by the rules they can match, so slow rules only see files that need them,
+    and split large groups so that the processes keep every core busy.
+
+    Returns (configs, targets) pairs; every target is in exactly one pair.
     """
     filters = {config: prefilter(config) for config in configs}
     groups: dict[frozenset[Path], list[str]] = {}
@@ -150,7 +155,113 @@ def plan(configs: Sequence[Path], texts: dict[str, str]) -> list[tuple[list[Path
         lower = text.lower()
         chosen = frozenset(c for c, needle in filters.items() if needle is None or needle in lower)
         groups.setdefault(chosen, []).append(name)
-    return [([c for c in configs if c in chosen], names) for chosen, names in groups.items() if chosen]
+    cores = os.cpu_count() or 1
+    total = sum(len(t) for t in texts.values()) or 1
+    pairs = []
+    for chosen, names in groups.items():
+        if not chosen:
+            continue
+        weight = sum(len(texts[n]) for n in names)
+        parts = max(1, min(round(cores * weight / total), len(names) // MIN_UNITS_PER_PROCESS))
+        for chunk in _balanced(names, texts, parts):
+            pairs.append(([c for c in configs if c in chosen], chunk))
+    return pairs
+
+
+def _balanced(names: list[str], texts: dict[str, str], parts: int) -> list[list[str]]:
+    """``names`` in ``parts`` chunks of about equal text size (largest first, to the lightest)."""
+    if parts <= 1:
+        return [names]
+    chunks: list[tuple[int, list[str]]] = [(0, []) for _ in range(parts)]
+    for name in sorted(names, key=lambda n: -len(texts[n])):
+        size, members = min(chunks, key=lambda c: c[0])
+        chunks.remove((size, members))
+        members.append(name)
+        chunks.append((size + len(texts[name]), members))
+    return [sorted(members) for _, members in chunks if members]
+
+
+class SemgrepRun:
+    """A Semgrep run over the Python units of ``sources``, started now and collected later.
+
+    Units whose results are in the cache (same text, rules, Semgrep and shim) are not handed
+    to Semgrep again; when all are cached, Semgrep does not start at all. Rules with a
+    prefilter only see the units that contain its text. The processes run side by side,
+    and in the background: the caller does its own work until it asks for the ``result``.
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        extra_rules: Sequence[str] = (),
+        timeout: int = 300,
+        use_cache: bool = True,
+    ) -> None:
+        configs = rule_files(extra_rules)
+        self.timeout = timeout
+        self.cache = ResultCache.open(configs, engine_id()) if use_cache else None
+        self.tmp = tempfile.TemporaryDirectory(prefix="mlhygiene-")
+        self.targets: dict[str, Target] = {}
+        self.keys: dict[str, str] = {}
+        self.output: dict[str, Any] = {"results": [], "errors": []}
+        self.procs: list[subprocess.Popen[str]] = []
+        self.deadline = time.monotonic() + timeout
+        self._result: CheckResult | None = None
+        try:
+            self._prepare(sources)
+            if self.keys:
+                for group, names in plan(configs, self.keys):
+                    self.procs.append(_launch(build_command(group, names, timeout)))
+        except BaseException:
+            self.close()
+            raise
+
+    def _prepare(self, sources: Sequence[Source]) -> None:
+        tmp = self.tmp.name
+        for source in sources:
+            for unit in source.units:
+                name = os.path.join(tmp, f"{len(self.targets)}.py")
+                self.targets[name] = Target(source, unit)
+                cached = self.cache.get(unit.text) if self.cache else None
+                if cached is not None:
+                    for kind in ("results", "errors"):
+                        self.output[kind] += [{**item, "path": name} for item in cached[kind]]
+                    continue
+                self.keys[name] = unit.text
+                with open(name, "w", encoding="utf-8", errors="surrogatepass") as fh:
+                    fh.write(unit.text)
+
+    def result(self) -> CheckResult:
+        if self._result is None:
+            try:
+                fresh: dict[str, Any] = {"results": [], "errors": []}
+                for proc in self.procs:
+                    try:
+                        remaining = max(0.1, self.deadline - time.monotonic())
+                        stdout, stderr = proc.communicate(timeout=remaining)
+                    except subprocess.TimeoutExpired:
+                        raise FatalError(
+                            f"semgrep did not finish within {self.timeout} s; raise semgrep-timeout in "
+                            "[tool.mlhygiene] or check fewer files at once"
+                        ) from None
+                    parsed = _parse_output(proc.returncode, stdout, stderr)
+                    fresh["results"] += parsed["results"]
+                    fresh["errors"] += parsed["errors"]
+                self.output["results"] += fresh["results"]
+                self.output["errors"] += fresh["errors"]
+                if self.cache is not None and self.keys:
+                    self.cache.put_all(self.keys, fresh, self.tmp.name)
+                self._result = _convert(self.output, self.targets, self.tmp.name)
+            finally:
+                self.close()
+        return self._result
+
+    def close(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        self.tmp.cleanup()
 
 
 def run_semgrep(
@@ -159,80 +270,24 @@ def run_semgrep(
     timeout: int = 300,
     use_cache: bool = True,
 ) -> CheckResult:
-    """Run every rule over the Python units of ``sources``.
-
-    Units whose results are in the cache (same text, rules, Semgrep and shim) are not handed
-    to Semgrep again; when all are cached, Semgrep does not start at all. Rules with a
-    prefilter only see the units that contain its text; each distinct rule set is one
-    Semgrep process (at most two with the bundled rules), run side by side.
-    """
-    configs = rule_files(extra_rules)
-    cache = ResultCache.open(configs, engine_id()) if use_cache else None
-    with tempfile.TemporaryDirectory(prefix="mlhygiene-") as tmp:
-        targets: dict[str, Target] = {}
-        keys: dict[str, str] = {}
-        output: dict[str, Any] = {"results": [], "errors": []}
-        for source in sources:
-            for unit in source.units:
-                name = os.path.join(tmp, f"{len(targets)}.py")
-                targets[name] = Target(source, unit)
-                cached = cache.get(unit.text) if cache else None
-                if cached is not None:
-                    for kind in ("results", "errors"):
-                        output[kind] += [{**item, "path": name} for item in cached[kind]]
-                    continue
-                keys[name] = unit.text
-                with open(name, "w", encoding="utf-8", errors="surrogatepass") as fh:
-                    fh.write(unit.text)
-        if keys:
-            commands = [build_command(group, names, timeout) for group, names in plan(configs, keys)]
-            fresh: dict[str, Any] = {"results": [], "errors": []}
-            for result in _invoke_all(commands, timeout):
-                fresh["results"] += result["results"]
-                fresh["errors"] += result["errors"]
-            output["results"] += fresh["results"]
-            output["errors"] += fresh["errors"]
-            if cache is not None:
-                cache.put_all(keys, fresh, tmp)
-        return _convert(output, targets, tmp)
+    """Run every rule over the Python units of ``sources`` and wait for the result."""
+    return SemgrepRun(sources, extra_rules, timeout, use_cache).result()
 
 
-def _invoke_all(commands: Sequence[list[str]], timeout: int) -> list[dict[str, Any]]:
-    """Start every command at once (they are independent), then collect their outputs."""
-    procs: list[tuple[list[str], subprocess.Popen[str]]] = []
+def _launch(cmd: list[str]) -> subprocess.Popen[str]:
     try:
-        for cmd in commands:
-            try:
-                proc = subprocess.Popen(
-                    cmd,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    stdin=subprocess.DEVNULL,
-                    text=True,
-                    env=semgrep_env(),
-                )
-            except FileNotFoundError:
-                raise FatalError(
-                    f"cannot start semgrep ({cmd[0]} not found); install it with 'pip install semgrep'"
-                ) from None
-            procs.append((cmd, proc))
-        deadline = time.monotonic() + timeout
-        results = []
-        for _, proc in procs:
-            try:
-                stdout, stderr = proc.communicate(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                raise FatalError(
-                    f"semgrep did not finish within {timeout} s; raise semgrep-timeout in "
-                    "[tool.mlhygiene] or check fewer files at once"
-                ) from None
-            results.append(_parse_output(proc.returncode, stdout, stderr))
-        return results
-    finally:
-        for _, proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        return subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=semgrep_env(),
+        )
+    except FileNotFoundError:
+        raise FatalError(
+            f"cannot start semgrep ({cmd[0]} not found); install it with 'pip install semgrep'"
+        ) from None
 
 
 def _parse_output(returncode: int, stdout: str, stderr: str) -> dict[str, Any]:
@@ -261,6 +316,28 @@ def _map_line(unit: Unit, line: int) -> tuple[int | None, int] | None:
     return None
 
 
+@lru_cache(maxsize=8)
+def _utf8(text: str) -> bytes:
+    """A unit's text as Semgrep read it: its ``offset``s and ``col``s count these bytes."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _char_column(unit: Unit, position: dict[str, Any]) -> int:
+    """Semgrep's 1-based byte column as a 1-based character column (what editors show)."""
+    col = int(position["col"])
+    offset = int(position.get("offset", -1))
+    if unit.text.isascii() or offset < col - 1:
+        return col
+    data = _utf8(unit.text)
+    line_start = offset - (col - 1)
+    return len(data[line_start:offset].decode("utf-8", "replace")) + 1
+
+
+def _matched(unit: Unit, start: dict[str, Any], end: dict[str, Any]) -> str:
+    data = _utf8(unit.text)
+    return data[int(start.get("offset", 0)) : int(end.get("offset", 0))].decode("utf-8", "replace")
+
+
 def _convert(output: dict[str, Any], targets: dict[str, Target], tmp: str) -> CheckResult:
     findings: list[Finding] = []
     problems: list[Problem] = []
@@ -286,15 +363,15 @@ def _convert(output: dict[str, Any], targets: dict[str, Target], tmp: str) -> Ch
             Finding(
                 path=target.source.path,
                 line=line,
-                column=int(start["col"]),
+                column=_char_column(target.unit, start),
                 end_line=last[1] if last[0] == cell else line,
-                end_column=int(end["col"]) if last[0] == cell else int(start["col"]),
+                end_column=_char_column(target.unit, end if last[0] == cell else start),
                 rule_id=str(result["check_id"]).rsplit(".", 1)[-1],
                 category=str(metadata.get("mlhygiene-category", "custom")),
                 severity=_SEVERITY.get(str(extra.get("severity", "WARNING")).upper(), "warning"),
                 message=" ".join(str(extra.get("message", "")).split()),
                 cell=cell,
-                matched=target.unit.text[int(start.get("offset", 0)) : int(end.get("offset", 0))],
+                matched=_matched(target.unit, start, end),
             )
         )
     seen: set[tuple[str, int | None, str]] = set()
