@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from collections.abc import Iterator, Sequence
+
+from hooks._core.notebook import parse
 
 _ALIAS = r"[\w.]+(?:\s+as\s+\w+)?"
 _TOLERANT_IMPORT = re.compile(
@@ -18,14 +19,11 @@ _CALL_MARKERS = ("__import__", "import_module", "sys.path", "addsitedir")
 
 
 def parse_python(text: str) -> ast.Module | None:
-    """The AST of ``text``, or None when it is not Python 3 (never warns on stderr)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = compile(text, "<typosquat>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return None
-    return tree if isinstance(tree, ast.Module) else None
+    """The AST of ``text``, or None when it is not Python 3 (never warns on stderr).
+
+    Shares the core's parse, so the "does not parse" warning does not parse the text again.
+    """
+    return parse(text)[0]
 
 
 def _is_import_call(func: ast.expr) -> bool:

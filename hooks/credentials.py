@@ -113,7 +113,7 @@ def _run(sources: Sequence[Source], ctx: Context) -> CheckResult:
     return CheckResult(findings, problems)
 
 
-CHECK = Check("credentials", KINDS, _run)
+CHECK = Check("credentials", KINDS, _run, needs_python=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

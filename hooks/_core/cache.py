@@ -39,6 +39,19 @@ def cache_root() -> Path:
     return base / "mlhygiene"
 
 
+def _valid_entry(data: Any) -> bool:
+    """A damaged or foreign entry is a miss (recomputed), never a crash on every later run."""
+    if not isinstance(data, dict):
+        return False
+    results, errors = data.get("results"), data.get("errors")
+    if not isinstance(results, list) or not isinstance(errors, list):
+        return False
+    return all(isinstance(e, dict) for e in errors) and all(
+        isinstance(r, dict) and isinstance(r.get("start"), dict) and isinstance(r.get("end"), dict)
+        for r in results
+    )
+
+
 class ResultCache:
     def __init__(self, folder: Path, salt: str) -> None:
         self.folder = folder
@@ -65,11 +78,7 @@ class ResultCache:
                 data = json.load(fh)
         except (OSError, ValueError):
             return None
-        if not isinstance(data, dict) or not all(
-            isinstance(data.get(k), list) for k in ("results", "errors")
-        ):
-            return None
-        return data
+        return data if _valid_entry(data) else None
 
     def put(self, text: str, entry: Mapping[str, list[dict[str, Any]]]) -> None:
         if not self.writable:

@@ -10,8 +10,10 @@ its own, so it cannot hide the findings of the other cells.
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -262,15 +264,41 @@ def _classify(line: str) -> tuple[str | None, str, int]:
     return None, "", 0
 
 
+# Parse outcomes by text digest, so a file parsed by one check is not parsed again to learn
+# whether it is Python 3. Bounded: cleared when full.
+_PARSE_OUTCOMES: dict[bytes, tuple[int, str] | None] = {}
+_PARSE_OUTCOMES_MAX = 8192
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def parse(text: str) -> tuple[ast.Module | None, tuple[int, str] | None]:
+    """(tree, None) for Python 3, else (None, (line, message)); never prints warnings."""
+    error: tuple[int, str] | None = None
+    tree: ast.Module | None = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes etc. are not our business
+            node = compile(text, "<cell>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        tree = node if isinstance(node, ast.Module) else None
+    except SyntaxError as exc:
+        error = (exc.lineno or 1, exc.msg)
+    except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
+        error = (1, type(exc).__name__ if not str(exc) else str(exc).splitlines()[0])
+    if len(_PARSE_OUTCOMES) >= _PARSE_OUTCOMES_MAX:
+        _PARSE_OUTCOMES.clear()
+    _PARSE_OUTCOMES[_digest(text)] = error
+    return tree, error
+
+
 def parse_error(text: str) -> tuple[int, str] | None:
     """(line, message) when ``text`` does not parse as Python 3, else None."""
-    try:
-        compile(text, "<cell>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    except SyntaxError as exc:
-        return exc.lineno or 1, exc.msg
-    except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
-        return 1, type(exc).__name__ if not str(exc) else str(exc).splitlines()[0]
-    return None
+    key = _digest(text)
+    if key in _PARSE_OUTCOMES:
+        return _PARSE_OUTCOMES[key]
+    return parse(text)[1]
 
 
 _IMPORT_LINE = re.compile(r"^(import\s+[\w., ]+|from\s+[\w.]+\s+import\s+[\w., ]+)\s*(#.*)?$")
@@ -341,8 +369,8 @@ def _outputs(index: int, cell: dict[str, Any]) -> Iterator[OutputText]:
                     yield OutputText(index, k, mime, _join(text) if isinstance(text, list) else text)
 
 
-def build_notebook(path: str, nb: dict[str, Any]) -> Source:
-    """The Source for a parsed notebook dict."""
+def build_notebook(path: str, nb: dict[str, Any], python: bool = True) -> Source:
+    """The Source for a parsed notebook dict (``python=False``: cells and outputs only, no units)."""
     cells: list[Cell] = []
     outputs: list[OutputText] = []
     shell_lines: list[ShellLine] = []
@@ -363,6 +391,8 @@ def build_notebook(path: str, nb: dict[str, Any]) -> Source:
         if cell_type != "code":
             continue
         outputs.extend(_outputs(index, raw))
+        if not python:
+            continue
         masked = mask_cell(lines)
         shell_lines.extend(ShellLine(index, i + 1, col + 1, command) for i, col, command in masked.shells)
         problem = parse_error("\n".join(masked.lines))
@@ -372,7 +402,8 @@ def build_notebook(path: str, nb: dict[str, Any]) -> Source:
         else:
             bad.append((index, masked.lines))
             parse_errors.append((index, problem[0], problem[1]))
-    units = [_unit(good, [])] if good else []
+    # (a unit of only empty cells would be "\n" with an empty line map, which means "a script")
+    units = [_unit(good, [])] if any(lines for _, lines in good) else []
     units.extend(_unit([cell], import_lines) for cell in bad)
     return Source(
         path=path,
@@ -396,5 +427,5 @@ def _unit(cells: Iterable[tuple[int, list[str]]], context: list[str]) -> Unit:
     return Unit("\n".join(text_lines) + "\n", tuple(line_map))
 
 
-def read_notebook(path: str, data: bytes) -> Source:
-    return build_notebook(path, load_notebook_json(data))
+def read_notebook(path: str, data: bytes, python: bool = True) -> Source:
+    return build_notebook(path, load_notebook_json(data), python)

@@ -65,6 +65,7 @@ class Check(NamedTuple):
     kinds: frozenset[str]
     run: Callable[[Sequence[Source], Context], CheckResult]
     uses_semgrep: bool = False
+    needs_python: bool = True  # reads Python units / wants parse warnings
 
 
 def semgrep_check(name: str, category: str) -> Check:
@@ -82,7 +83,11 @@ def semgrep_check(name: str, category: str) -> Check:
 
 
 def load_all(
-    paths: Iterable[str], kinds: frozenset[str], config: Config, debug: bool = False
+    paths: Iterable[str],
+    kinds: frozenset[str],
+    config: Config,
+    debug: bool = False,
+    python: bool = True,
 ) -> tuple[list[Source], list[Problem]]:
     sources: list[Source] = []
     problems: list[Problem] = []
@@ -95,7 +100,7 @@ def load_all(
         if kind is None or kind not in kinds:
             continue
         try:
-            sources.append(load_source(path, kind, config.max_file_size))
+            sources.append(load_source(path, kind, config.max_file_size, python))
         except SourceError as exc:
             problems.append(Problem(path, str(exc)))
         except (RecursionError, MemoryError) as exc:
@@ -151,7 +156,8 @@ def run_checks(
 ) -> tuple[list[Finding], list[Problem]]:
     """Load, check, filter: the same path for every hook, ``scan`` and ``baseline``."""
     kinds = frozenset().union(*(c.kinds for c in checks))
-    sources, problems = load_all(paths, kinds, config, getattr(options, "debug", False))
+    python = any(c.needs_python for c in checks)
+    sources, problems = load_all(paths, kinds, config, getattr(options, "debug", False), python)
     ctx = Context(config, options, sources)
     by_path = {s.path: s for s in sources}
     try:
@@ -161,7 +167,8 @@ def run_checks(
     finally:
         ctx.close()
     problems.extend(check_problems)
-    problems.extend(parse_warnings(s for s in sources if s.kind in PYTHON_KINDS))
+    if python:
+        problems.extend(parse_warnings(s for s in sources if s.kind in PYTHON_KINDS))
     findings = [
         f
         for f in findings

@@ -6,7 +6,6 @@ import io
 import os
 import re
 import tokenize
-from functools import lru_cache
 from pathlib import PurePath
 
 from hooks._core.notebook import NotebookError, parse_error, read_notebook, split_lines
@@ -179,8 +178,11 @@ def normalise_newlines(text: str) -> str:
     return "\n".join(split_lines(text))
 
 
-def load_source(path: str, kind: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
-    """Load one file of a known kind; raises SourceError with a one-line reason."""
+def load_source(path: str, kind: str, max_bytes: int = DEFAULT_MAX_BYTES, python: bool = True) -> Source:
+    """Load one file of a known kind; raises SourceError with a one-line reason.
+
+    ``python=False``: no check of this run reads Python units, so notebooks skip the shim.
+    """
     if kind == "artifact":
         if not os.path.exists(path):
             raise SourceError("file not found (deleted or a broken symlink?)")
@@ -188,7 +190,7 @@ def load_source(path: str, kind: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Sou
     data = read_bytes(path, max_bytes)
     if kind == "notebook":
         try:
-            return read_notebook(path, data)
+            return read_notebook(path, data, python)
         except NotebookError as exc:
             raise SourceError(str(exc)) from None
     if kind == "script":
@@ -197,14 +199,9 @@ def load_source(path: str, kind: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Sou
     return Source(path=path, kind=kind, text=normalise_newlines(decode_text(data)))
 
 
-@lru_cache(maxsize=64)
-def _script_parse_error(text: str) -> tuple[int, str] | None:
-    return parse_error(text)
-
-
 def parse_problems(source: Source) -> tuple[tuple[int | None, int, str], ...]:
     """Where the Python of a script or notebook does not parse: (cell, line, message)."""
     if source.kind == "script":
-        problem = _script_parse_error(source.text)
+        problem = parse_error(source.text)
         return () if problem is None else ((None, problem[0], problem[1]),)
     return source.parse_errors
