@@ -3,6 +3,7 @@
 import pickle
 
 import joblib
+import psycopg2
 import pandas as pd
 import requests
 import torch
@@ -19,6 +20,7 @@ with open("features.pkl", "rb") as fh:
 
 clf = joblib.load("model.joblib")
 state = torch.load("checkpoint.pt", map_location="cpu")
+conn = psycopg2.connect(host="db.internal", user="analyst", password="Xk7#pLm2!qRz")
 weights = requests.get("http://example.com/models/resnet50.pth").content
 
 # Reviewed: produced by our own pipeline in this run.
