@@ -26,8 +26,10 @@ FETCHERS = frozenset(
 )
 # fmt: on
 _PREFIXES = frozenset({"sudo", "time", "nohup", "env", "command", "exec", "xargs"})
-# pip's index options: their URLs are the typosquat hook's `insecure-index-url`, not ours.
-_INDEX_OPTION = re.compile(r"(?:--(?:extra-)?index-url|--find-links|-[if])(?:=|\s+)\S+")
+# pip's and uv's index options: their URLs are the typosquat hook's `insecure-index-url`, not ours.
+_INDEX_OPTION = re.compile(
+    r"(?:--(?:extra-)?index-url|--find-links|--(?:default-)?index|-[if])(?:=|\s+)\S+"
+)
 _URL = re.compile(r"http://([^\s/\"'`<>|;&)]+)[^\s\"'`<>|;&)]*", re.I)
 _LOCAL_HOST = re.compile(
     r"^(localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]|::1|host\.docker\.internal)(?::\d+)?$",

@@ -19,6 +19,7 @@ KINDS = frozenset({"artifact"})
 CATEGORY = "pickle-file"
 RULE_DANGEROUS = "pickle-dangerous-global"
 RULE_UNKNOWN = "pickle-unknown-global"
+RULE_IDS = (RULE_DANGEROUS, RULE_UNKNOWN)
 # Names that promise a pickle: content we do not recognise is then read as one (a protocol-0
 # pickle has no header). Other names (.bin .ckpt .model .sav, none) are checked only when the
 # content is recognised.

@@ -40,6 +40,7 @@ RULES = {IMPORT: "typosquat-import", INSTALL: "typosquat-install"}
 RULE_REQUIREMENT = "typosquat-requirement"
 RULE_WRONG = "wrong-package-name"
 RULE_INDEX = "insecure-index-url"
+RULE_IDS = (*RULES.values(), RULE_REQUIREMENT, RULE_WRONG, RULE_INDEX)
 TYPO = (
     "'{name}' is not a known package; did you mean '{target}'{project}? "
     "(a typosquatted name can install malware)"
