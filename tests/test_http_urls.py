@@ -83,8 +83,8 @@ def test_notebook_shell_lines(in_tmp: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_shell_message_never_prints_credentials(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    user_pass = "alice" + ":" + "s3cr3tpass"
-    (in_tmp / "nb.ipynb").write_text(notebook_json([f"!wget http://{user_pass}@files.example.org/data.zip"]))
+    login = "alice" + ":" + "".join(["s3c", "r3t", "pass"])
+    (in_tmp / "nb.ipynb").write_text(notebook_json([f"!wget http://{login}@files.example.org/data.zip"]))
     assert http_urls.main(["nb.ipynb"]) == 1
     out = capsys.readouterr().out
     assert out == (
