@@ -19,6 +19,7 @@ from hooks._core.runner import (
     fatal,
     report_and_exit,
     run_checks,
+    tolerant_output,
 )
 from hooks._core.sources import classify
 
@@ -116,6 +117,7 @@ def _list_rules() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    tolerant_output()
     options = _parser().parse_args(argv)
     if options.command == "rules":
         return _list_rules()

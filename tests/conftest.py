@@ -56,3 +56,43 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never touch the user's result cache."""
     monkeypatch.setenv("MLHYGIENE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "mlhygiene-cache"))
+
+
+class NetworkBlocked(OSError):
+    """Raised by any attempt of the code under test to open a network connection."""
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scanning is offline: an in-process attempt to connect anywhere fails the call loudly.
+
+    Local (AF_UNIX) sockets stay usable; subprocesses (Semgrep) are covered by
+    tests/test_invariants.py, which runs the hooks in a network namespace without a network.
+    """
+    import socket
+
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def refuse(address: object) -> NetworkBlocked:
+        return NetworkBlocked(f"network access attempted during a test: {address!r}")
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if self.family == getattr(socket, "AF_UNIX", None):
+            return real_connect(self, address)
+        raise refuse(address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        if self.family == getattr(socket, "AF_UNIX", None):
+            return real_connect_ex(self, address)
+        raise refuse(address)
+
+    def create_connection(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
+        raise refuse(address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        raise refuse(host)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
