@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -96,3 +97,16 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     monkeypatch.setattr(socket, "create_connection", create_connection)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+_LOCATION_AND_RULE = re.compile(r"^.*?:\d+:\d+: \S+")
+
+
+def locations(out: str) -> list[str]:
+    """``path[:cell N][:output K]:line:col: rule-id`` of each finding line (message dropped)."""
+    found = []
+    for line in out.splitlines():
+        match = _LOCATION_AND_RULE.match(line)
+        assert match, line
+        found.append(match.group(0))
+    return found

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from hooks import deserialization
-from tests.conftest import notebook_json
+from tests.conftest import locations, notebook_json
 
 PICKLE_MESSAGE = (
     "pickle load/loads/Unpickler runs any code embedded in the bytes it reads, so a tampered .pkl file"
@@ -16,13 +15,10 @@ PICKLE_MESSAGE = (
     " in parquet/CSV/JSON/npy and weights in safetensors or ONNX; only unpickle files you produced yourself."
 )
 
-LOCATION_AND_RULE = re.compile(r"^.*?:\d+:\d+: \S+")
-
-
 def run(capsys: pytest.CaptureFixture[str], *files: str) -> tuple[int, list[str]]:
     code = deserialization.main(list(files))
     out = capsys.readouterr().out
-    return code, [LOCATION_AND_RULE.match(line).group(0) for line in out.splitlines()]  # type: ignore[union-attr]
+    return code, locations(out)
 
 
 def test_exact_line_for_a_script(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from hooks import http_urls
-from tests.conftest import notebook_json
-
-LOCATION_AND_RULE = re.compile(r"^.*?:\d+:\d+: \S+")
+from tests.conftest import locations, notebook_json
 
 
 def run(capsys: pytest.CaptureFixture[str], *files: str) -> tuple[int, list[str]]:
     code = http_urls.main(list(files))
     out = capsys.readouterr().out
-    return code, [LOCATION_AND_RULE.match(line).group(0) for line in out.splitlines()]  # type: ignore[union-attr]
+    return code, locations(out)
 
 
 SCRIPT = '''\

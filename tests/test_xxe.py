@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from hooks import xxe
-from tests.conftest import notebook_json
-
-LOCATION_AND_RULE = re.compile(r"^.*?:\d+:\d+: \S+")
+from tests.conftest import locations, notebook_json
 
 SCRIPT = """\
 import pandas as pd
@@ -37,7 +34,7 @@ doc2 = etree.parse("voc/0001.xml", parser)
 def test_realistic_script(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (in_tmp / "parse.py").write_text(SCRIPT)
     assert xxe.main(["parse.py"]) == 1
-    lines = [LOCATION_AND_RULE.match(line).group(0) for line in capsys.readouterr().out.splitlines()]  # type: ignore[union-attr]
+    lines = locations(capsys.readouterr().out)
     assert lines == [
         "parse.py:6:10: xxe-pandas-read-html-lxml",
         "parse.py:7:9: xxe-pandas-read-xml-lxml",
