@@ -780,3 +780,19 @@ def test_our_own_files_pass_the_hook(capsys: pytest.CaptureFixture[str]) -> None
         *sorted((ROOT / "bench").glob("credentials*.py")),
     ]
     assert run(capsys, *map(str, ours))[:2] == (0, [])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'secret = "run-" + hashlib.sha256(seed).hexdigest()[:16]',
+        'token = "Bearer " + get_token()',
+        'api_key = "prefix-%s" % suffix',
+        'password = "{}-{}".format(user, year)',
+    ],
+    ids=["concat-call", "bearer-concat", "percent-format", "str-format"],
+)
+def test_computed_values_are_not_hardcoded(tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str) -> None:
+    (tmp_path / "a.py").write_text(line + "\n")
+    assert credentials.main(["a.py"]) == 0
+    assert capsys.readouterr().out == ""

@@ -108,7 +108,14 @@ def _typed(engine: Engine, block: _Block) -> dict[int, list[Candidate]]:
     return found
 
 
+# After a quoted value: the literal is only the first operand of an expression that builds
+# the real value at run time ("prefix-" + compute(), "%s" % x, "{}".format(x)).
+_COMPUTED = re.compile(r"['\"]\s*(?:\+\s*[^\s'\"]|%\s*[\w(]|\.format\()")
+
+
 def _generic_candidate(line: str, name: str, start: int, end: int) -> Candidate | None:
+    if _COMPUTED.match(line, end):
+        return None
     value = line[start:end]
     scheme = _SCHEME.match(value)
     if scheme:
