@@ -333,8 +333,10 @@ def _upgrade(nb: dict[str, Any]) -> dict[str, Any]:
     import nbformat
 
     try:
-        node = nbformat.from_dict(nb)  # type: ignore[no-untyped-call]
-        upgraded = nbformat.convert(node, 4)  # type: ignore[no-untyped-call]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbformat's validator chatter is not the user's problem
+            node = nbformat.from_dict(nb)  # type: ignore[no-untyped-call]
+            upgraded = nbformat.convert(node, 4)  # type: ignore[no-untyped-call]
     except Exception as exc:  # nbformat raises many types on odd input
         raise NotebookError(f"cannot upgrade nbformat {nb.get('nbformat')} notebook ({exc})") from None
     result: Any = json.loads(json.dumps(upgraded))
