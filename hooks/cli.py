@@ -11,6 +11,7 @@ from hooks import credentials, deserialization, http_urls, pickle_files, typosqu
 from hooks._core.baseline import write_baseline
 from hooks._core.config import load_config
 from hooks._core.records import FatalError
+from hooks._core.report import problem_line
 from hooks._core.runner import (
     EXIT_CLEAN,
     EXIT_ERROR,
@@ -129,10 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             target = options.baseline or str(config.root / config.baseline)
             count = write_baseline(target, findings)
             for problem in problems:
-                print(
-                    f"{problem.path}: {'error' if problem.fatal else 'warning'}: {problem.message}",
-                    file=sys.stderr,
-                )
+                print(problem_line(problem), file=sys.stderr)
             print(f"{PROG}: wrote {count} finding{'s' * (count != 1)} to {target}", file=sys.stderr)
             return EXIT_ERROR if any(p.fatal for p in problems) else EXIT_CLEAN
         findings, problems = run_checks(files, _selected(options.only), config, options)
