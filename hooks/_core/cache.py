@@ -52,6 +52,15 @@ def _valid_entry(data: Any) -> bool:
     )
 
 
+def target_name(path: str, tmp: str) -> str:
+    """The temp-file name a Semgrep result path stands for.
+
+    Every target sits directly in ``tmp``, so its base name identifies it whether Semgrep prints
+    the path relative, absolute, or through a symlinked temp dir (macOS's /var -> /private/var).
+    """
+    return os.path.join(tmp, os.path.basename(path))
+
+
 class ResultCache:
     def __init__(self, folder: Path, salt: str) -> None:
         self.folder = folder
@@ -105,8 +114,7 @@ class ResultCache:
         broken: set[str] = set()
         for kind in ("results", "errors"):
             for item in output.get(kind, []):
-                path = str(item.get("path") or "")
-                name = path if os.path.isabs(path) else os.path.join(tmp, os.path.basename(path))
+                name = target_name(str(item.get("path") or ""), tmp)
                 if name not in by_path:
                     if kind == "errors":
                         return

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hooks import __version__
-from hooks._core.cache import PARSE_ERRORS, ResultCache
+from hooks._core.cache import PARSE_ERRORS, ResultCache, target_name
 from hooks._core.notebook import SHIM_VERSION
 from hooks._core.records import CheckResult, FatalError, Finding, Problem, Source, Unit
 
@@ -343,9 +343,7 @@ def _convert(output: dict[str, Any], targets: dict[str, Target], tmp: str) -> Ch
     problems: list[Problem] = []
 
     def target_of(path: str) -> Target | None:
-        if not os.path.isabs(path):
-            path = os.path.join(tmp, os.path.basename(path))
-        return targets.get(path) or targets.get(os.path.join(tmp, os.path.basename(path)))
+        return targets.get(target_name(path, tmp))
 
     for result in output.get("results", []):
         target = target_of(str(result.get("path", "")))
