@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import NamedTuple
 
 CATEGORIES = (
@@ -55,6 +56,12 @@ class OutputText(NamedTuple):
     text: str
 
 
+@lru_cache(maxsize=8)
+def _lines(text: str) -> tuple[str, ...]:
+    """A script's lines, split once for all the findings suppression looks at."""
+    return tuple(text.splitlines())
+
+
 class Source(NamedTuple):
     """A file loaded for checking.
 
@@ -79,11 +86,11 @@ class Source(NamedTuple):
     def line_text(self, line: int, cell: int | None = None) -> str:
         """The text of a 1-based line (of a cell, for notebooks); '' when out of range."""
         if cell is None:
-            lines = self.text.splitlines()
+            lines = _lines(self.text)
         else:
             if not 1 <= cell <= len(self.cells):
                 return ""
-            lines = list(self.cells[cell - 1].lines)
+            lines = self.cells[cell - 1].lines
         return lines[line - 1] if 1 <= line <= len(lines) else ""
 
 
