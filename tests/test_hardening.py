@@ -574,7 +574,7 @@ def test_semgrep_failing_never_passes(
     make: Callable[[Path], str],
     message: str,
 ) -> None:
-    write(in_tmp / "train.py", "import json\n")
+    write(in_tmp / "train.py", "import torch\nm = torch.load(path)\n")  # a rule must need it
     monkeypatch.setenv("MLHYGIENE_SEMGREP", make(tmp_path_factory.mktemp("fake")))
     assert cli.main(["scan", "--only", "deserialization", "--no-cache", "train.py"]) == 3
     err = capsys.readouterr().err

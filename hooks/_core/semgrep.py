@@ -18,9 +18,11 @@ from typing import Any, NamedTuple
 from hooks import __version__
 from hooks._core.cache import PARSE_ERRORS, ResultCache, target_name
 from hooks._core.notebook import SHIM_VERSION
+from hooks._core.prefilter import Needs, UnitIndex, may_match, read_needs
 from hooks._core.records import CheckResult, FatalError, Finding, Problem, Source, Unit
 
 ENGINE_ENV = "MLHYGIENE_SEMGREP_ENGINE"
+NO_PREFILTER_ENV = "MLHYGIENE_NO_PREFILTER"
 SEMGREP_ENV = "MLHYGIENE_SEMGREP"
 _SEVERITY = {"ERROR": "error", "WARNING": "warning", "INFO": "info", "INVENTORY": "info"}
 
@@ -93,7 +95,8 @@ def engine_id() -> str:
     except Exception:  # not installed as a distribution (e.g. a standalone binary)
         semgrep_version = "?"
     engine = "osemgrep" if use_osemgrep() else "pysemgrep"
-    return f"{__version__}|{SHIM_VERSION}|{engine}|{semgrep_version}|{exe}|{stamp}"
+    prefiltered = "all" if os.environ.get(NO_PREFILTER_ENV) else "needs"
+    return f"{__version__}|{SHIM_VERSION}|{engine}|{semgrep_version}|{exe}|{stamp}|{prefiltered}"
 
 
 def build_command(configs: Sequence[Path], targets: Sequence[str], timeout: int) -> list[str]:
@@ -128,44 +131,81 @@ class Target(NamedTuple):
     unit: Unit
 
 
-_PREFILTER = re.compile(r"^\s*mlhygiene-prefilter:\s*[\"']?([^\"'\n#]+?)[\"']?\s*$", re.M)
-
-
-def prefilter(config: Path) -> str | None:
-    """A rule file's ``mlhygiene-prefilter``: text (case-insensitive) any match needs in the file."""
-    try:
-        match = _PREFILTER.search(config.read_text(encoding="utf-8"))
-    except OSError:
-        return None
-    return match.group(1).lower() if match else None
-
-
 MIN_UNITS_PER_PROCESS = 16
+START_COST = 250.0  # ms: starting Semgrep and loading the rules, in the units below
+PARSE_COST = 4.0  # ms to parse one unit
+RULE_COST = 1.0  # ms to match one rule on one unit
+TAINT_COST = 15.0  # ms for a taint-mode rule
+_TAINT = re.compile(r"^\s*mode:\s*taint\s*$", re.M)
+
+
+class RuleInfo(NamedTuple):
+    needs: Needs | None
+    cost: float
+
+
+def rule_info(config: Path) -> RuleInfo:
+    try:
+        taint = bool(_TAINT.search(config.read_text(encoding="utf-8")))
+    except OSError:
+        taint = False
+    return RuleInfo(read_needs(config), TAINT_COST if taint else RULE_COST)
 
 
 def plan(configs: Sequence[Path], texts: dict[str, str]) -> list[tuple[list[Path], list[str]]]:
-    """Group targets by the rules they can match, so slow rules only see files that need them,
-    and split large groups so that the processes keep every core busy.
+    """Which rules each Semgrep process runs on which targets.
 
-    Returns (configs, targets) pairs; every target is in exactly one pair.
+    Each unit only needs the rules whose declared needs its text has (``hooks/_core/prefilter``);
+    a unit that needs none is not handed to Semgrep at all. Units needing the same rules form a
+    group; groups are merged while that costs less than starting another process, and large
+    groups are split so that the processes keep every core busy. Returns (configs, targets)
+    pairs; every target that needs a rule is in exactly one pair, with every rule it needs.
     """
-    filters = {config: prefilter(config) for config in configs}
-    groups: dict[frozenset[Path], list[str]] = {}
+    if os.environ.get(NO_PREFILTER_ENV):
+        infos = {config: RuleInfo(None, rule_info(config).cost) for config in configs}
+    else:
+        infos = {config: rule_info(config) for config in configs}
+    by_rules: dict[frozenset[Path], list[str]] = {}
     for name, text in texts.items():
-        lower = text.lower()
-        chosen = frozenset(c for c, needle in filters.items() if needle is None or needle in lower)
-        groups.setdefault(chosen, []).append(name)
+        index = UnitIndex(text)
+        chosen = frozenset(c for c, info in infos.items() if may_match(info.needs, index))
+        if chosen:
+            by_rules.setdefault(chosen, []).append(name)
+    groups = _merge([(rules, names) for rules, names in by_rules.items()], infos)
     cores = os.cpu_count() or 1
-    total = sum(len(t) for t in texts.values()) or 1
+    weights = [_cost(rules, names, infos) for rules, names in groups]
+    total = sum(weights) or 1.0
     pairs = []
-    for chosen, names in groups.items():
-        if not chosen:
-            continue
-        weight = sum(len(texts[n]) for n in names)
+    for (rules, names), weight in zip(groups, weights, strict=True):
         parts = max(1, min(round(cores * weight / total), len(names) // MIN_UNITS_PER_PROCESS))
-        for chunk in _balanced(names, texts, parts):
-            pairs.append(([c for c in configs if c in chosen], chunk))
+        for chunk in _balanced(sorted(names), texts, parts):
+            pairs.append(([c for c in configs if c in rules], chunk))
     return pairs
+
+
+def _cost(rules: frozenset[Path], names: Sequence[str], infos: dict[Path, RuleInfo]) -> float:
+    return len(names) * (PARSE_COST + sum(infos[r].cost for r in rules))
+
+
+def _merge(
+    groups: list[tuple[frozenset[Path], list[str]]], infos: dict[Path, RuleInfo]
+) -> list[tuple[frozenset[Path], list[str]]]:
+    """Merge the pair of groups whose merge costs least, while that is less than a process start."""
+    while len(groups) > 1:
+        best: tuple[float, int, int] | None = None
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                (ra, na), (rb, nb) = groups[i], groups[j]
+                extra = _cost(ra | rb, na + nb, infos) - _cost(ra, na, infos) - _cost(rb, nb, infos)
+                if best is None or extra < best[0]:
+                    best = (extra, i, j)
+        assert best is not None
+        extra, i, j = best
+        if extra >= START_COST:
+            break
+        (ra, na), (rb, nb) = groups[i], groups[j]
+        groups = [g for k, g in enumerate(groups) if k not in (i, j)] + [(ra | rb, na + nb)]
+    return groups
 
 
 def _balanced(names: list[str], texts: dict[str, str], parts: int) -> list[list[str]]:
@@ -185,8 +225,8 @@ class SemgrepRun:
     """A Semgrep run over the Python units of ``sources``, started now and collected later.
 
     Units whose results are in the cache (same text, rules, Semgrep and shim) are not handed
-    to Semgrep again; when all are cached, Semgrep does not start at all. Rules with a
-    prefilter only see the units that contain its text. The processes run side by side,
+    to Semgrep again; when all are cached, Semgrep does not start at all. A rule only sees the
+    units that have what it needs (see ``plan``). The processes run side by side,
     and in the background: the caller does its own work until it asks for the ``result``.
     """
 

@@ -121,29 +121,65 @@ def test_file_named_like_an_option_is_still_checked(in_tmp: Path, capsys: pytest
     assert exc.value.code == 2
 
 
-def test_prefilter_groups_slow_rules_by_text() -> None:
+def test_plan_hands_each_unit_only_the_rules_it_can_match() -> None:
     from hooks._core.semgrep import plan, rule_files
 
     configs = rule_files()
-    groups = dict(
-        (frozenset(names), {c.stem for c in group})
-        for group, names in plan(configs, {"a": "requests.get(URL)\n", "b": "u = 'HTTP://x.org'\n"})
-    )
-    assert "http-url-fetch" not in groups[frozenset({"a"})]
-    assert "pickle-load" in groups[frozenset({"a"})]
-    assert groups[frozenset({"b"})] == {c.stem for c in configs}
+    texts = {
+        "fetch": "import requests\nrequests.get('http://example.org/x')\n",
+        "pickle": "import pickle\npickle.load(open('m.pkl', 'rb'))\n",
+        "clean": "import json\nprint(json.load(open('a.json')))\n",
+        "comment": "# see http://example.org for the data\nimport requests\n",
+    }
+    pairs = plan(configs, texts)
+    given = {name: {c.stem for c in group} for group, names in pairs for name in names}
+    assert "clean" not in given and "comment" not in given  # no rule can match: no Semgrep at all
+    assert "http-url-fetch" in given["fetch"] and "pickle-load" in given["pickle"]
+    assert sum(len(names) for _, names in pairs) == 2  # every target in exactly one process
+
+
+def test_plan_runs_rules_without_needs_everywhere(tmp_path: Path) -> None:
+    from hooks._core.semgrep import plan, rule_files
+
+    extra = tmp_path / "mine.yaml"
+    extra.write_text("rules:\n- id: mine\n  languages: [python]\n  message: m\n  severity: INFO\n  pattern: f()\n")
+    pairs = plan(rule_files([str(extra)]), {"a": "x = 1\n", "b": "import torch\ntorch.load(p)\n"})
+    given = {name: {c.stem for c in group} for group, names in pairs for name in names}
+    assert "mine" in given["a"] and "mine" in given["b"]
+    assert "torch-load-without-weights-only" in given["b"]
+
+
+def test_plan_without_prefilter_gives_every_rule_to_every_unit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hooks._core.semgrep import NO_PREFILTER_ENV, plan, rule_files
+
+    monkeypatch.setenv(NO_PREFILTER_ENV, "1")
+    configs = rule_files()
+    pairs = plan(configs, {"a": "x = 1\n"})
+    assert pairs == [(configs, ["a"])]
 
 
 @pytest.mark.skipif(REAL is None, reason="semgrep not installed")
 def test_prefilter_loses_no_finding_on_the_rule_tests(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every annotated rule test file: the same findings with and without the prefilter."""
+    """Every annotated rule test file: the same findings and problems with and without the prefilter."""
     from hooks._core import semgrep
     from hooks._core.sources import load_source
 
     rules = Path(semgrep.rules_dir())
     sources = [load_source(str(p), "script") for p in sorted(rules.rglob("*.py"))]
     with_filter = semgrep.run_semgrep(sources, use_cache=False)
-    monkeypatch.setattr(semgrep, "prefilter", lambda config: None)
+    monkeypatch.setenv(semgrep.NO_PREFILTER_ENV, "1")
     without = semgrep.run_semgrep(sources, use_cache=False)
     assert sorted(with_filter.findings) == sorted(without.findings)
+    assert sorted(with_filter.problems) == sorted(without.problems)
     assert len(without.findings) > 100
+
+
+def test_files_no_rule_can_match_never_start_semgrep(
+    in_tmp: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (in_tmp / "clean.py").write_text("import json\nimport torch\nstate = json.load(open('a.json'))\n")
+    log = tmp_path / "calls"
+    monkeypatch.setenv("MLHYGIENE_SEMGREP", fake(tmp_path, f'echo call >> "{log}"; exit 2'))
+    assert deserialization.main(["clean.py", "--no-cache"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert not log.exists()

@@ -1,0 +1,170 @@
+"""Which of our Semgrep rules can match a unit at all, decided from its text in microseconds.
+
+Semgrep prefilters each rule on the identifiers its patterns name (``load`` and ``numpy``
+for ``numpy.load(...)``), but ML code is full of both, so nearly every file passes and is
+parsed and matched by every rule. Our rules declare, in their metadata, what a match needs:
+
+``mlhygiene-needs-calls``
+    dotted names the rule calls (``numpy.load torch.load``); present when the text spells one
+    of them directly or through an import alias (``import numpy as np`` then ``np.load``,
+    ``from torch import load as L`` then ``L``, a ``from numpy import *`` then ``load``).
+``mlhygiene-needs-words``
+    identifiers of which one must appear as a whole word (``trust_remote_code``).
+``mlhygiene-needs-text``
+    text that must appear, in any case (``download``: part of any name).
+``mlhygiene-needs-strings``
+    text a string literal must start with (``"http://"``; any quote, any case).
+
+A rule runs on a unit when one of its calls, words or texts is present and, if it declares
+strings, one of those too (the taint rules: a source literal *and* a sink); a rule that
+declares no needs runs on every unit.
+Every test is a superset of what Semgrep can match: words and spellings are searched in
+comments and strings too, any whitespace, backslash or parenthesis may sit around a dot, an
+import statement anywhere (even in a string) adds its aliases. What Semgrep resolves and we do
+not would be a lost finding, so tests/_core/test_prefilter.py runs every annotated rule test
+with and without this filter, and checks that each rule's needs cover its patterns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+_NEEDS = re.compile(r"^\s*mlhygiene-needs-(calls|words|text|strings):\s*(.*?)\s*$", re.M)
+_WORD = re.compile(r"\w+")
+_FROM = re.compile(r"from\s+([\w.]+)\s+import\s+(\((?:[^)#]|#[^\n]*)*\)|(?:[^\n#;\\]|\\\n)*)")
+_IMPORT = re.compile(r"import\s+((?:[^\n#;\\(]|\\\n)*)")
+_COMMENT = re.compile(r"#[^\n]*")
+_ITEM = re.compile(r"^([\w.]+|\*)(?:\s+as\s+(\w+))?$")
+
+
+class Needs(NamedTuple):
+    calls: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    text: tuple[str, ...] = ()
+    strings: tuple[str, ...] = ()
+
+
+def read_needs(config: Path) -> Needs | None:
+    """A rule file's declared needs; None (runs everywhere) for a rule that declares none."""
+    try:
+        text = config.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found: dict[str, tuple[str, ...]] = {}
+    for key, value in _NEEDS.findall(text):
+        items = tuple(v.strip("\"'") for v in value.split())
+        found[key] = found.get(key, ()) + tuple(v for v in items if v)
+    return Needs(**found) if found else None
+
+
+class Bindings(NamedTuple):
+    """Import aliases of a text: local name -> dotted path, and star-imported modules."""
+
+    names: tuple[tuple[str, str], ...]
+    stars: tuple[str, ...]
+
+
+def bindings(text: str) -> Bindings:
+    names: list[tuple[str, str]] = []
+    stars: list[str] = []
+    for module, items in _FROM.findall(text):
+        for name, alias in _items(items):
+            if name == "*":
+                stars.append(module)
+            else:
+                names.append((alias or name, f"{module}.{name}"))
+    for items in _IMPORT.findall(text):
+        for name, alias in _items(items):
+            if alias:
+                names.append((alias, name))
+    return Bindings(tuple(names), tuple(stars))
+
+
+def _items(clause: str) -> Iterable[tuple[str, str]]:
+    clause = _COMMENT.sub(" ", clause).replace("\\\n", " ").strip().strip("()")
+    for item in clause.split(","):
+        match = _ITEM.match(" ".join(item.split()))
+        if match:
+            yield match.group(1), match.group(2) or ""
+
+
+@lru_cache(maxsize=1024)
+def _spelling_pattern(spelling: str) -> re.Pattern[str]:
+    """``np.load`` as a regex that allows ``np . load``, ``np.\\<newline>load``, ``(np).load``."""
+    parts = [re.escape(p) for p in spelling.split(".")]
+    # No leading look-behind: a pattern that starts with a literal is searched far faster
+    # (the word boundary before it is checked by the caller).
+    return re.compile(r"[\s\\)]*\.[\s\\(]*".join(parts) + r"(?!\w)")
+
+
+def _spelt(spelling: str, text: str) -> bool:
+    for match in _spelling_pattern(spelling).finditer(text):
+        start = match.start()
+        if start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_"):
+            return True
+    return False
+
+
+class UnitIndex:
+    """What a unit's text offers the needs tests; each part computed on first use."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._words: frozenset[str] | None = None
+        self._bindings: Bindings | None = None
+        self._lower: str | None = None
+
+    @property
+    def words(self) -> frozenset[str]:
+        if self._words is None:
+            self._words = frozenset(_WORD.findall(self.text))
+        return self._words
+
+    def spellings(self, call: str) -> set[str]:
+        """Every way this text could name the dotted ``call``."""
+        if self._bindings is None:
+            self._bindings = bindings(self.text)
+        found = {call}
+        for local, path in self._bindings.names:
+            if call == path or call.startswith(path + "."):
+                found.add(local + call[len(path) :])
+        for module in self._bindings.stars:
+            if call.startswith(module + "."):
+                found.add(call[len(module) + 1 :])
+        return found
+
+    def calls(self, call: str) -> bool:
+        if call.rsplit(".", 1)[-1] not in self.words:
+            return False  # every spelling ends with the called name (an alias names it at import)
+        return any(_spelt(s, self.text) for s in self.spellings(call))
+
+    @property
+    def lower(self) -> str:
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
+
+    def contains(self, text: str) -> bool:
+        return text.lower() in self.lower
+
+    def string_starts(self, prefix: str) -> bool:
+        needle = prefix.lower()
+        return needle in self.lower and any(f"{quote}{needle}" in self.lower for quote in ("'", '"'))
+
+
+def may_match(needs: Needs | None, index: UnitIndex) -> bool:
+    if needs is None:
+        return True
+    if needs.strings and not any(index.string_starts(prefix) for prefix in needs.strings):
+        return False
+    if not (needs.calls or needs.words or needs.text):
+        return True
+    return (
+        any(word in index.words for word in needs.words)
+        or any(index.contains(text) for text in needs.text)
+        or any(index.calls(call) for call in needs.calls)
+    )
