@@ -132,6 +132,7 @@ class Target(NamedTuple):
 
 
 MIN_UNITS_PER_PROCESS = 16
+PROCESSES_PER_GROUP: int | None = None  # at most this many processes per group (None: the cores)
 START_COST = 250.0  # ms: starting Semgrep and loading the rules, in the units below
 PARSE_COST = 4.0  # ms to parse one unit
 RULE_COST = 1.0  # ms to match one rule on one unit
@@ -172,7 +173,7 @@ def plan(configs: Sequence[Path], texts: dict[str, str]) -> list[tuple[list[Path
         if chosen:
             by_rules.setdefault(chosen, []).append(name)
     groups = _merge([(rules, names) for rules, names in by_rules.items()], infos)
-    cores = os.cpu_count() or 1
+    cores = PROCESSES_PER_GROUP or os.cpu_count() or 1
     weights = [_cost(rules, names, infos) for rules, names in groups]
     total = sum(weights) or 1.0
     pairs = []
