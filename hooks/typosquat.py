@@ -12,12 +12,15 @@ wrong names (``pip install sklearn``). Plain-http package indexes are reported t
 from __future__ import annotations
 
 import fnmatch
+import hashlib
+import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from hooks import _typosquat_names as known
+from hooks._core.config import Config
 from hooks._core.records import CheckResult, Finding, Problem, Source
 from hooks._core.runner import Check, Context, hook_main
 from hooks._typosquat_deps import (
@@ -60,13 +63,25 @@ class Verdict(NamedTuple):
     message: str
 
 
+def _digest(items: Iterable[str]) -> str:
+    return hashlib.sha256("\0".join(items).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 class LocalModules:
-    """Module names importable from the folders around a file (folder listings cached per run)."""
+    """Module names importable from the folders around a file (folder listings cached per run).
+
+    What a file's verdicts read here is recorded, for the verdict cache: the folders searched
+    for it (which depend on where ``.git`` is, symlinks and the working directory) and the
+    module names in each folder consulted. ``probe`` gives the same digests again later.
+    """
 
     def __init__(self, config_root: Path) -> None:
         self.config_root = config_root.resolve()
         self._listings: dict[Path, frozenset[str]] = {}
         self._roots: dict[Path, Path | None] = {}
+        self._digests: dict[Path, str] = {}
+        self._searched: dict[str, str] = {}  # dependency key -> digest, since ``dependencies``
+        self._consulted: dict[str, str] = {}
 
     def _listing(self, folder: Path) -> frozenset[str]:
         if folder not in self._listings:
@@ -84,6 +99,11 @@ class LocalModules:
             self._listings[folder] = frozenset(names)
         return self._listings[folder]
 
+    def _listing_digest(self, folder: Path) -> str:
+        if folder not in self._digests:
+            self._digests[folder] = _digest(sorted(self._listing(folder)))
+        return self._digests[folder]
+
     def _git_root(self, folder: Path) -> Path | None:
         if folder not in self._roots:
             if (folder / ".git").exists():
@@ -94,6 +114,7 @@ class LocalModules:
 
     def folders(self, path: str, extra: Iterable[str] = ()) -> list[Path]:
         """Beside the file, each folder up to the repository root, the root's ``src/``, and ``extra``."""
+        extra = list(extra)
         here = Path(path).resolve().parent
         root = self._git_root(here)
         if root is None and here.is_relative_to(self.config_root):
@@ -104,10 +125,33 @@ class LocalModules:
             found.append(root / "src")
         for added in extra:
             found += [(base / added).resolve() for base in (here, root or here)]
+        self._searched["folders\0" + json.dumps([path, *extra])] = _digest(map(str, found))
         return found
 
     def provides(self, name: str, folders: Iterable[Path]) -> bool:
-        return any(name in self._listing(folder) for folder in folders)
+        for folder in folders:
+            listing = self._listing(folder)
+            self._consulted["listing\0" + str(folder)] = self._listing_digest(folder)
+            if name in listing:
+                return True
+        return False
+
+    def dependencies(self) -> list[tuple[str, str]]:
+        """(key, digest) of what the verdicts since the last call read; none if no folder was
+        consulted (the folders searched then do not matter)."""
+        found = [*self._searched.items(), *self._consulted.items()] if self._consulted else []
+        self._searched, self._consulted = {}, {}
+        return found
+
+    def probe(self, key: str) -> str:
+        """The digest a dependency key from ``dependencies`` has now ('' for a key it does not know)."""
+        kind, _, arg = key.partition("\0")
+        if kind == "listing":
+            return self._listing_digest(Path(arg))
+        if kind == "folders":
+            path, *extra = json.loads(arg)
+            return _digest(map(str, self.folders(path, extra)))
+        return ""
 
 
 def allowed(name: str, patterns: Sequence[str]) -> bool:
@@ -264,10 +308,16 @@ def _run(sources: Sequence[Source], ctx: Context) -> CheckResult:
             findings += check_source(source, local, ctx.config.allow_packages)
         except TomlError as exc:
             problems.append(Problem(source.path, f"not valid TOML ({exc}); dependencies not checked"))
+        for key, digest in local.dependencies():
+            ctx.depends(source.path, key, digest)
     return CheckResult(findings, problems)
 
 
-CHECK = Check("typosquat", KINDS, _run)
+def _probe(config: Config) -> Callable[[str], str]:
+    return LocalModules(config.root).probe
+
+
+CHECK = Check("typosquat", KINDS, _run, probe=_probe)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -177,24 +177,30 @@ def test_symlinks_loop_broken_and_good(in_tmp: Path, capsys: pytest.CaptureFixtu
     ]
 
 
+@pytest.mark.parametrize("cache", [[], ["--no-cache"]], ids=["cached", "uncached"])
 def test_file_deleted_between_listing_and_scanning(
-    in_tmp: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], cache: list[str]
 ) -> None:
     write(in_tmp / "train.py", PICKLE)
     write(in_tmp / "gone.py", PICKLE)
     write(in_tmp / "gone.pkl", b"\x80\x04K\x01.")
-    real = runner.load_source
+    real_classify, real_load = runner.classify, runner.load_source
+
+    def racing_classify(path: str) -> str | None:
+        kind = real_classify(path)
+        if path == "gone.py":
+            os.unlink(path)  # after listing, before it is read (for the cache key or to load it)
+        return kind
 
     def racing_load(path: str, *args: Any, **kwargs: Any) -> Any:
-        if path == "gone.py":
-            os.unlink(path)
-        source = real(path, *args, **kwargs)
+        source = real_load(path, *args, **kwargs)
         if path == "gone.pkl":
             os.unlink(path)  # after loading, before the pickle check opens it
         return source
 
+    monkeypatch.setattr(runner, "classify", racing_classify)
     monkeypatch.setattr(runner, "load_source", racing_load)
-    assert cli.main(["scan", "--only", "deserialization", "--only", "pickle-files", "."]) == 3
+    assert cli.main(["scan", "--only", "deserialization", "--only", "pickle-files", *cache, "."]) == 3
     out, err = out_lines(capsys)
     assert out == ["train.py:2:9:"]
     assert err[0] == "gone.pkl: error: could not be checked: No such file or directory"
@@ -610,7 +616,7 @@ def test_corrupt_cache_entries_are_recomputed(
     write(in_tmp / "train.py", PICKLE)
     assert deserialization.main(["train.py"]) == 1
     first = capsys.readouterr().out
-    entries = list((tmp_path / "cache").rglob("*.json"))
+    entries = list((tmp_path / "cache" / "semgrep-v1").rglob("*.json"))
     assert len(entries) == 1
     for corrupt in (
         "",
@@ -621,6 +627,7 @@ def test_corrupt_cache_entries_are_recomputed(
         '{"results": [{"path": 1}], "errors": [7]}',
     ):
         entries[0].write_text(corrupt)
+        shutil.rmtree(tmp_path / "cache" / "verdicts-v1")  # else the file's verdict is reused
         assert deserialization.main(["train.py"]) == 1, corrupt
         assert capsys.readouterr().out == first
 

@@ -203,6 +203,53 @@ def test_notebook_writefile_module(in_tmp: Path, capsys: pytest.CaptureFixture[s
     assert run(capsys, "nb.ipynb") == (0, [])
 
 
+def test_cached_verdict_follows_the_modules_beside_the_file(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The file's bytes do not change, the folder around it does: the cached verdict is not reused."""
+    (in_tmp / "nb").mkdir()
+    (in_tmp / "nb" / "a.py").write_text("import mathplotlib\n")
+    flagged = (1, [f"nb/a.py:1:8: {typo('typosquat-import', 'mathplotlib', 'matplotlib')}"])
+    assert run(capsys, "nb/a.py") == flagged
+    assert run(capsys, "nb/a.py") == flagged
+    (in_tmp / "nb" / "mathplotlib.py").write_text("")
+    assert run(capsys, "nb/a.py") == (0, [])
+    (in_tmp / "nb" / "mathplotlib.py").unlink()
+    assert run(capsys, "nb/a.py") == flagged
+    (in_tmp / "nb" / "mathplotlib").mkdir()  # a package folder counts too
+    assert run(capsys, "nb/a.py") == (0, [])
+
+
+def test_cached_verdict_follows_the_repository_root(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A module at the root counts until a folder between becomes a repository of its own."""
+    (in_tmp / "nb" / "deep").mkdir(parents=True)
+    (in_tmp / "nb" / "deep" / "a.py").write_text("import mathplotlib\n")
+    (in_tmp / "mathplotlib.py").write_text("")
+    assert run(capsys, "nb/deep/a.py") == (0, [])
+    (in_tmp / "nb" / ".git").mkdir()
+    assert run(capsys, "nb/deep/a.py") == (
+        1,
+        [f"nb/deep/a.py:1:8: {typo('typosquat-import', 'mathplotlib', 'matplotlib')}"],
+    )
+
+
+def test_local_modules_record_what_a_verdict_read(in_tmp: Path) -> None:
+    (in_tmp / "helpers.py").write_text("")
+    local = typosquat.LocalModules(in_tmp)
+    folders = local.folders("a.py")
+    assert local.dependencies() == []  # searched, but nothing consulted: nothing depends on it
+    folders = local.folders("a.py")
+    assert local.provides("helpers", folders)
+    found = local.dependencies()
+    assert [key.split("\0")[0] for key, _ in found] == ["folders", "listing"]
+    assert local.dependencies() == []  # reset for the next file
+    fresh = typosquat.LocalModules(in_tmp)
+    assert [fresh.probe(key) for key, _ in found] == [digest for _, digest in found]
+    (in_tmp / "other.py").write_text("")
+    assert typosquat.LocalModules(in_tmp).probe(found[1][0]) != found[1][1]
+    assert fresh.probe("unknown\0x") == ""
+
+
 # --- notebook install lines -------------------------------------------------------------------
 
 INSTALL_HITS = [

@@ -78,29 +78,15 @@ class ResultCache:
         return cls(cache_root() / "semgrep-v1", digest.hexdigest())
 
     def _path(self, text: str) -> Path:
-        key = hashlib.sha256(f"{self.salt}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
-        return self.folder / key[:2] / f"{key[2:]}.json"
+        return entry_path(self.folder, digest(self.salt, text))
 
     def get(self, text: str) -> dict[str, list[dict[str, Any]]] | None:
-        try:
-            with open(self._path(text), encoding="utf-8") as fh:
-                data = json.load(fh)
-        except (OSError, ValueError):
-            return None
+        data = read_json(self._path(text))
         return data if _valid_entry(data) else None
 
     def put(self, text: str, entry: Mapping[str, list[dict[str, Any]]]) -> None:
-        if not self.writable:
-            return
-        path = self._path(text)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(entry, fh, separators=(",", ":"))
-            os.replace(tmp, path)
-        except OSError:
-            self.writable = False  # read-only or full: carry on uncached
+        if self.writable:
+            self.writable = write_json(self._path(text), entry)
 
     def put_all(self, texts: Mapping[str, str], output: Mapping[str, Any], tmp: str) -> None:
         """Store Semgrep's output per target.
@@ -129,18 +115,60 @@ class ResultCache:
             self.prune()
 
     def prune(self) -> None:
-        """Keep the cache bounded: drop the least recently written entries beyond the limits."""
+        prune(self.folder, MAX_ENTRIES, MAX_BYTES)
+
+
+def digest(*parts: str) -> str:
+    """SHA-256 of ``parts`` (NUL-separated; lone surrogates from odd file names are kept)."""
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def entry_path(folder: Path, key: str) -> Path:
+    """Where the entry of a hex ``key`` lives: 256 subfolders keep each folder small."""
+    return folder / key[:2] / f"{key[2:]}.json"
+
+
+def read_json(path: Path) -> Any:
+    """The JSON in ``path``, or None when it is missing, unreadable or not JSON."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(path: Path, data: Any) -> bool:
+    """Write ``data`` to ``path`` atomically (temp file, then rename); False when the folder is
+    read-only or full (the caller then carries on uncached)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         try:
-            entries = sorted(
-                ((p.stat().st_mtime, p.stat().st_size, p) for p in self.folder.glob("*/*.json")),
-                key=lambda e: e[0],
-                reverse=True,
-            )
-        except OSError:
-            return
-        total = 0
-        for n, (_, size, path) in enumerate(entries):
-            total += size
-            if n >= MAX_ENTRIES or total > MAX_BYTES:
-                with contextlib.suppress(OSError):
-                    path.unlink()
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, separators=(",", ":"))
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def prune(folder: Path, max_entries: int, max_bytes: int) -> None:
+    """Keep a cache folder bounded: drop the least recently written entries beyond the limits."""
+    try:
+        entries = []
+        for path in folder.glob("*/*.json"):
+            stat = path.stat()
+            entries.append((stat.st_mtime, stat.st_size, path))
+    except OSError:
+        return
+    entries.sort(key=lambda e: e[0], reverse=True)
+    total = 0
+    for n, (_, size, path) in enumerate(entries):
+        total += size
+        if n >= max_entries or total > max_bytes:
+            with contextlib.suppress(OSError):
+                path.unlink()

@@ -110,10 +110,15 @@ class Finding(NamedTuple):
     output: int | None = None
     # The matched text. Used for the fingerprint only and never printed: it may be a secret.
     matched: str = ""
+    # Set instead of ``matched`` on a finding read back from the verdict cache, which stores
+    # the fingerprint and never the matched text.
+    stored_fingerprint: str = ""
 
     @property
     def fingerprint(self) -> str:
         """Stable across line churn: path + rule + hash of the normalised matched text."""
+        if self.stored_fingerprint:
+            return self.stored_fingerprint
         text = " ".join(self.matched.split())
         digest = hashlib.sha256(f"{self.path}\0{self.rule_id}\0{text}".encode("utf-8", "surrogatepass"))
         return digest.hexdigest()[:24]

@@ -17,6 +17,7 @@ from hooks._core.records import CheckResult, FatalError, Finding, Problem, Sourc
 from hooks._core.report import FORMATS, write_report
 from hooks._core.sources import SourceError, classify, load_source, parse_problems
 from hooks._core.suppress import is_suppressed
+from hooks._core.verdicts import Dependency, Probe, RunCache
 
 if TYPE_CHECKING:
     from hooks._core.semgrep import SemgrepRun
@@ -26,13 +27,21 @@ PYTHON_KINDS = frozenset({"script", "notebook"})
 
 
 class Context:
-    """What a check may use: config, options, and the run's shared Semgrep run."""
+    """What a check may use: config, options, the run's shared Semgrep run, and ``depends``."""
 
     def __init__(self, config: Config, options: argparse.Namespace, sources: Sequence[Source]) -> None:
         self.config = config
         self.options = options
         self.sources = sources
         self._semgrep: SemgrepRun | None = None
+        self.check = ""  # the name of the check running now
+        self.dependencies: dict[tuple[str, str], list[Dependency]] = {}
+
+    def depends(self, path: str, key: str, digest: str) -> None:
+        """The running check's verdict on ``path`` read something outside the file: ``key``,
+        which had ``digest``. A cached verdict is reused only while the check's ``probe`` still
+        gives that digest for that key."""
+        self.dependencies.setdefault((self.check, path), []).append(Dependency(key, digest))
 
     def start_semgrep(self) -> None:
         """Start every Semgrep rule over every Python source of this run, once, in the background."""
@@ -66,6 +75,9 @@ class Check(NamedTuple):
     run: Callable[[Sequence[Source], Context], CheckResult]
     uses_semgrep: bool = False
     needs_python: bool = True  # reads Python units / wants parse warnings
+    # For checks that call ``ctx.depends``: given the run's config, the function that gives a
+    # dependency key's digest now (see hooks/_core/verdicts.py).
+    probe: Callable[[Config], Probe] | None = None
 
 
 def semgrep_check(name: str, category: str) -> Check:
@@ -82,25 +94,33 @@ def semgrep_check(name: str, category: str) -> Check:
     return Check(name, PYTHON_KINDS, run, uses_semgrep=True)
 
 
-def load_all(
-    paths: Iterable[str],
-    kinds: frozenset[str],
-    config: Config,
-    debug: bool = False,
-    python: bool = True,
-) -> tuple[list[Source], list[Problem]]:
-    sources: list[Source] = []
-    problems: list[Problem] = []
+def candidates(paths: Iterable[str], kinds: frozenset[str], config: Config) -> list[tuple[str, str]]:
+    """(path, kind) of each file some check of this run reads, once each, minus the excluded."""
+    found: list[tuple[str, str]] = []
     seen: set[str] = set()
     for path in paths:
         if path in seen or config.excluded(path):
             continue
         seen.add(path)
         kind = classify(path)
-        if kind is None or kind not in kinds:
-            continue
+        if kind is not None and kind in kinds:
+            found.append((path, kind))
+    return found
+
+
+def load_files(
+    files: Iterable[tuple[str, str]],
+    config: Config,
+    debug: bool = False,
+    python: bool = True,
+    read: Callable[[str], bytes | None] = lambda path: None,
+) -> tuple[list[Source], list[Problem]]:
+    """Load each (path, kind); ``read`` gives the bytes of the files already read (else None)."""
+    sources: list[Source] = []
+    problems: list[Problem] = []
+    for path, kind in files:
         try:
-            sources.append(load_source(path, kind, config.max_file_size, python))
+            sources.append(load_source(path, kind, config.max_file_size, python, read(path)))
         except SourceError as exc:
             problems.append(Problem(path, str(exc)))
         except (RecursionError, MemoryError) as exc:
@@ -117,33 +137,49 @@ def load_all(
     return sources, problems
 
 
+def load_all(
+    paths: Iterable[str],
+    kinds: frozenset[str],
+    config: Config,
+    debug: bool = False,
+    python: bool = True,
+) -> tuple[list[Source], list[Problem]]:
+    return load_files(candidates(paths, kinds, config), config, debug, python)
+
+
 def _run_each(
     checks: Sequence[Check], sources: Sequence[Source], ctx: Context, options: argparse.Namespace
-) -> tuple[list[Finding], list[Problem]]:
-    """Every check over its sources; Python-side checks first, while Semgrep works."""
-    findings: list[Finding] = []
-    problems: list[Problem] = []
+) -> tuple[dict[str, CheckResult], list[Problem]]:
+    """Every check over its sources, Python-side checks first while Semgrep works: the results
+    by check name, and a problem for each check that crashed."""
+    results: dict[str, CheckResult] = {}
+    crashes: list[Problem] = []
     for check in sorted(checks, key=lambda c: c.uses_semgrep):
         mine = [s for s in sources if s.kind in check.kinds]
         if not mine:
             continue
+        ctx.check = check.name
         try:
-            result = check.run(mine, ctx)
+            results[check.name] = check.run(mine, ctx)
         except FatalError:
             raise
         except Exception as exc:  # a bug must not pass as "clean"
             if getattr(options, "debug", False):
                 traceback.print_exc()
-            problems.append(
+            crashes.append(
                 Problem(
                     "<internal>",
                     f"{check.name} crashed ({type(exc).__name__}: {exc}); rerun with --debug and report it",
                 )
             )
-            continue
-        findings.extend(result.findings)
-        problems.extend(result.problems)
-    return findings, problems
+        finally:
+            ctx.check = ""
+    return results, crashes
+
+
+def _unsuppressed(result: CheckResult, by_path: dict[str, Source]) -> CheckResult:
+    findings = [f for f in result.findings if f.path not in by_path or not is_suppressed(f, by_path[f.path])]
+    return CheckResult(findings, result.problems)
 
 
 def run_checks(
@@ -154,35 +190,60 @@ def run_checks(
     *,
     apply_baseline: bool = True,
 ) -> tuple[list[Finding], list[Problem]]:
-    """Load, check, filter: the same path for every hook, ``scan`` and ``baseline``."""
+    """Look up, load, check, filter: the same path for every hook, ``scan`` and ``baseline``.
+
+    A file whose verdicts are all in the cache (hooks/_core/verdicts.py) is not loaded; the
+    others are loaded and checked, and their verdicts stored.
+    """
     kinds = frozenset().union(*(c.kinds for c in checks))
     python = any(c.needs_python for c in checks)
-    sources, problems = load_all(paths, kinds, config, getattr(options, "debug", False), python)
+    debug = getattr(options, "debug", False)
+    files = candidates(paths, kinds, config)
+    findings: list[Finding] = []
+    problems: list[Problem] = []
+    cache = None if getattr(options, "no_cache", False) else RunCache(checks, config, options, python)
+    if cache is not None:
+        todo = []
+        for path, kind in files:
+            hit = cache.lookup(path, kind)
+            if hit is None:
+                todo.append((path, kind))
+            else:
+                findings += hit.findings
+                problems += hit.problems
+        files = todo
+    sources, load_problems = load_files(files, config, debug, python, cache.data if cache else lambda p: None)
+    problems += load_problems
     ctx = Context(config, options, sources)
     by_path = {s.path: s for s in sources}
     try:
         if any(c.uses_semgrep for c in checks) and any(s.kind in PYTHON_KINDS for s in sources):
             ctx.start_semgrep()  # runs in the background while the Python-side checks work
-        findings, check_problems = _run_each(checks, sources, ctx, options)
+        results, crashes = _run_each(checks, sources, ctx, options)
     finally:
         ctx.close()
-    problems.extend(check_problems)
-    if python:
-        problems.extend(parse_warnings(s for s in sources if s.kind in PYTHON_KINDS))
-    findings = [
-        f
-        for f in findings
-        if config.rule_enabled(f.rule_id, f.category)
-        and (f.path not in by_path or not is_suppressed(f, by_path[f.path]))
-    ]
+    results = {name: _unsuppressed(result, by_path) for name, result in results.items()}
+    warnings = parse_warnings(s for s in sources if s.kind in PYTHON_KINDS) if python else []
+    if cache is not None and not crashes:
+        cache.store(sources, results, warnings, ctx.dependencies)
+    for result in results.values():
+        findings += result.findings
+        problems += result.problems
+    problems += crashes + warnings
+    findings = [f for f in findings if config.rule_enabled(f.rule_id, f.category)]
     if apply_baseline and not getattr(options, "no_baseline", False):
         baseline = getattr(options, "baseline", None) or str(config.root / config.baseline)
         findings = filter_baseline(findings, load_baseline(baseline))
     if config.strict_parse:
         problems = [p._replace(fatal=True) for p in problems]
-    unique_findings = sorted(set(findings), key=Finding.sort_key)
-    unique_problems = sorted(dict.fromkeys(problems), key=lambda p: (p.path, p.cell or 0, p.message))
+    unique_findings = sorted(set(findings), key=_finding_order)
+    unique_problems = sorted(dict.fromkeys(problems), key=lambda p: (p.path, p.cell or 0, p.message, p.fatal))
     return unique_findings, unique_problems
+
+
+def _finding_order(f: Finding) -> tuple[object, ...]:
+    # past the sort key, fields that do not depend on whether the finding came from the cache
+    return (*f.sort_key(), f.end_line, f.end_column, f.category, f.severity, f.fingerprint)
 
 
 def parse_warnings(sources: Iterable[Source]) -> list[Problem]:

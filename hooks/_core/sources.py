@@ -178,16 +178,20 @@ def normalise_newlines(text: str) -> str:
     return "\n".join(split_lines(text))
 
 
-def load_source(path: str, kind: str, max_bytes: int = DEFAULT_MAX_BYTES, python: bool = True) -> Source:
+def load_source(
+    path: str, kind: str, max_bytes: int = DEFAULT_MAX_BYTES, python: bool = True, data: bytes | None = None
+) -> Source:
     """Load one file of a known kind; raises SourceError with a one-line reason.
 
     ``python=False``: no check of this run reads Python units, so notebooks skip the shim.
+    ``data``: the file's bytes when the caller has read them already (at most ``max_bytes``).
     """
     if kind == "artifact":
         if not os.path.exists(path):
             raise SourceError("file not found (deleted or a broken symlink?)")
         return Source(path=path, kind=kind, text="")
-    data = read_bytes(path, max_bytes)
+    if data is None:
+        data = read_bytes(path, max_bytes)
     if kind == "notebook":
         try:
             return read_notebook(path, data, python)

@@ -84,6 +84,19 @@ def test_missing_and_too_large(tmp_path: Path) -> None:
     assert str(exc.value) == "too large to check (3.0 MB > 2 MB limit; raise max-file-size or exclude it)"
 
 
+def test_bytes_read_already_are_not_read_again(tmp_path: Path) -> None:
+    """The runner reads a file once (to hash it for the verdict cache) and hands the bytes on."""
+    path = tmp_path / "train.py"
+    path.write_bytes(b"x = 1\n")
+    assert load_source(str(path), "script", data=b"\xef\xbb\xbfy = 2\r\n").text == "y = 2\n"
+    nb = tmp_path / "nb.ipynb"
+    nb.write_text("not read")
+    data = b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", "source": "z"}]}'
+    assert load_source(str(nb), "notebook", data=data).cells[0].lines == ("z",)
+    with pytest.raises(SourceError, match="binary content"):
+        load_source(str(path), "config", data=b"a\0b")
+
+
 def test_parse_problems_python2(tmp_path: Path) -> None:
     path = tmp_path / "old.py"
     path.write_text("import os\nprint 'hello'\n")
