@@ -16,7 +16,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
 BATCH_BYTES = 32 * 1024 * 1024
-BATCH_FILES = 256
+BATCH_FILES = 1024
 MIN_FILES_PER_WORKER = 32
 
 T = TypeVar("T")

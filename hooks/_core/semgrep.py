@@ -153,7 +153,25 @@ def rule_info(config: Path) -> RuleInfo:
     return RuleInfo(read_needs(config), TAINT_COST if taint else RULE_COST)
 
 
-def plan(configs: Sequence[Path], texts: dict[str, str]) -> list[tuple[list[Path], list[str]]]:
+def rule_infos(configs: Sequence[Path]) -> dict[Path, RuleInfo]:
+    """Each rule file's needs and cost (no needs at all under $MLHYGIENE_NO_PREFILTER)."""
+    if os.environ.get(NO_PREFILTER_ENV):
+        return {config: RuleInfo(None, rule_info(config).cost) for config in configs}
+    return {config: rule_info(config) for config in configs}
+
+
+def needed(infos: dict[Path, RuleInfo], text: str) -> frozenset[Path]:
+    """The rules that could match ``text``; empty when none can (then Semgrep never sees it)."""
+    index = UnitIndex(text)
+    return frozenset(c for c, info in infos.items() if may_match(info.needs, index))
+
+
+def plan(
+    configs: Sequence[Path],
+    texts: dict[str, str],
+    infos: dict[Path, RuleInfo] | None = None,
+    chosen: dict[str, frozenset[Path]] | None = None,
+) -> list[tuple[list[Path], list[str]]]:
     """Which rules each Semgrep process runs on which targets.
 
     Each unit only needs the rules whose declared needs its text has (``hooks/_core/prefilter``);
@@ -162,16 +180,12 @@ def plan(configs: Sequence[Path], texts: dict[str, str]) -> list[tuple[list[Path
     groups are split so that the processes keep every core busy. Returns (configs, targets)
     pairs; every target that needs a rule is in exactly one pair, with every rule it needs.
     """
-    if os.environ.get(NO_PREFILTER_ENV):
-        infos = {config: RuleInfo(None, rule_info(config).cost) for config in configs}
-    else:
-        infos = {config: rule_info(config) for config in configs}
+    infos = rule_infos(configs) if infos is None else infos
     by_rules: dict[frozenset[Path], list[str]] = {}
     for name, text in texts.items():
-        index = UnitIndex(text)
-        chosen = frozenset(c for c, info in infos.items() if may_match(info.needs, index))
-        if chosen:
-            by_rules.setdefault(chosen, []).append(name)
+        rules = chosen[name] if chosen is not None else needed(infos, text)
+        if rules:
+            by_rules.setdefault(rules, []).append(name)
     groups = _merge([(rules, names) for rules, names in by_rules.items()], infos)
     cores = PROCESSES_PER_GROUP or os.cpu_count() or 1
     weights = [_cost(rules, names, infos) for rules, names in groups]
@@ -244,25 +258,32 @@ class SemgrepRun:
         self.tmp = tempfile.TemporaryDirectory(prefix="mlhygiene-")
         self.targets: dict[str, Target] = {}
         self.keys: dict[str, str] = {}
+        self.chosen: dict[str, frozenset[Path]] = {}
         self.output: dict[str, Any] = {"results": [], "errors": []}
         self.procs: list[subprocess.Popen[str]] = []
         self.deadline = time.monotonic() + timeout
         self._result: CheckResult | None = None
         try:
-            self._prepare(sources)
+            infos = rule_infos(configs)
+            self._prepare(sources, infos)
             if self.keys:
-                for group, names in plan(configs, self.keys):
+                for group, names in plan(configs, self.keys, infos, self.chosen):
                     self.procs.append(_launch(build_command(group, names, timeout)))
         except BaseException:
             self.close()
             raise
 
-    def _prepare(self, sources: Sequence[Source]) -> None:
+    def _prepare(self, sources: Sequence[Source], infos: dict[Path, RuleInfo]) -> None:
+        """Temp files for the units some rule needs and the cache does not answer."""
         tmp = self.tmp.name
         for source in sources:
             for unit in source.units:
                 name = os.path.join(tmp, f"{len(self.targets)}.py")
                 self.targets[name] = Target(source, unit)
+                chosen = needed(infos, unit.text)
+                if not chosen:
+                    continue  # no rule can match: no Semgrep, no cache entry
+                self.chosen[name] = chosen
                 cached = self.cache.get(unit.text) if self.cache else None
                 if cached is not None:
                     for kind in ("results", "errors"):
