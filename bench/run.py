@@ -13,7 +13,9 @@ reports the median wall time, the peak memory and the ratio to the target's base
 Wall time is ``time.perf_counter`` around one child process. Peak memory is the child's
 ``ru_maxrss`` from ``os.wait4`` on that very child: the largest resident set of any process in
 its tree (pre-commit, a hook, Semgrep...), not their sum and not the maximum over earlier
-commands. Results go to the terminal, ``OUT/results.md`` and ``OUT/results.json``; every
+commands. Both are taken by a small launcher interpreter that starts the child, because Linux
+carries the high-water RSS of the process that forks across ``exec`` (started from the runner,
+every command would report at least the runner's own peak). Results go to the terminal, ``OUT/results.md`` and ``OUT/results.json``; every
 command's output is kept in ``OUT/logs/``.
 """
 
@@ -85,17 +87,52 @@ def tool(name: str) -> str | None:
     return shutil.which(name)
 
 
+# The child that runs a command is started by this small interpreter, not by the runner itself:
+# Linux carries a process's high-water resident set across fork and exec, so a command started
+# straight from the runner (which holds a corpus' worth of memory) would report the runner's peak
+# instead of its own. The launcher's own footprint (~10 MB) is the floor of every figure.
+LAUNCHER = """
+import os, sys, time
+report, argv = int(sys.argv[1]), sys.argv[2:]
+start = time.perf_counter()
+try:
+    pid = os.posix_spawnp(argv[0], argv, os.environ)
+except OSError as error:
+    print(f"bench launcher: cannot start {argv[0]}: {error}", file=sys.stderr)
+    os.write(report, f"{time.perf_counter() - start} 0 127".encode())
+    raise SystemExit(127)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+os.write(report, f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}".encode())
+"""
+
+
 def measure(argv: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[float, int, int]:
     """(seconds, peak RSS in KiB of the largest process of this command's tree, exit code)."""
-    with open(log, "ab") as out:
-        out.write(f"\n$ {' '.join(argv)}\n".encode())
-        out.flush()
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return seconds, usage.ru_maxrss, proc.returncode
+    read, write = os.pipe()
+    try:
+        with open(log, "ab") as out:
+            out.write(f"\n$ {' '.join(argv)}\n".encode())
+            out.flush()
+            launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(write), *argv]
+            proc = subprocess.Popen(
+                launcher, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                pass_fds=(write,),
+            )
+            os.close(write)
+            write = -1
+            report = b""
+            while chunk := os.read(read, 4096):
+                report += chunk
+            proc.wait()
+    finally:
+        os.close(read)
+        if write >= 0:
+            os.close(write)
+    if not report:
+        raise RuntimeError(f"bench launcher failed for {argv[0]} (exit {proc.returncode}); see {log}")
+    seconds, rss, code = report.decode().split()
+    return float(seconds), int(rss), int(code)
 
 
 def run_row(row: Row, run: int, cwd: Path, base_env: dict[str, str], logs: Path) -> None:
