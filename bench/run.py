@@ -470,6 +470,20 @@ def rows_json(rows: Sequence[Row]) -> list[dict[str, object]]:
 # ---------------------------------------------------------------------------------------------
 
 
+def preflight(env: dict[str, str], cwd: Path) -> str | None:
+    """Why the console scripts would not time this checkout (a crash exits 1, like findings), or None."""
+    probe = "import hooks.cli; print(hooks.cli.__file__)"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode != 0 or not Path(done.stdout.strip()).resolve().is_relative_to(ROOT):
+        where = done.stdout.strip() or done.stderr.strip().splitlines()[-1:]
+        return f"the installed mlhygiene is not this checkout ({where}); run: pip install -e '{ROOT}[dev,bench]'"
+    for script in ("mlhygiene", *HOOK_IDS):
+        done = subprocess.run([tool(script) or script, "--help"], cwd=cwd, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            return f"`{script} --help` failed (exit {done.returncode}): {done.stderr.strip().splitlines()[-1:]}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per command (default 5)")
@@ -489,6 +503,10 @@ def main(argv: list[str] | None = None) -> int:
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["PRE_COMMIT_HOME"] = str(out / "pre-commit-home")
     env.pop("MLHYGIENE_CACHE_DIR", None)
+    problem = preflight(env, out)
+    if problem:
+        print(f"bench: {problem}", file=sys.stderr)
+        return 2
     info = machine()
     info["rules at start"] = rules_digest()
     corpora: dict[str, str] = {}
