@@ -13,7 +13,8 @@ parsed and matched by every rule. Our rules declare, in their metadata, what a m
 ``mlhygiene-needs-text``
     text that must appear, in any case (``download``: part of any name).
 ``mlhygiene-needs-strings``
-    text a string literal must start with (``"http://"``; any quote, any case).
+    text a string literal must start with (``"http://"``; any quote, any case), adjacent
+    literals joined as Python joins them (``"http:" "//host"``, even across lines and comments).
 
 A rule runs on a unit when one of its calls, words or texts is present and, if it declares
 strings, one of those too (the taint rules: a source literal *and* a sink); a rule that
@@ -39,6 +40,10 @@ _FROM = re.compile(r"from\s+([\w.]+)\s+import\s+(\((?:[^)#]|#[^\n]*)*\)|(?:[^\n#
 _IMPORT = re.compile(r"import\s+((?:[^\n#;\\(]|\\\n)*)")
 _COMMENT = re.compile(r"#[^\n]*")
 _ITEM = re.compile(r"^([\w.]+|\*)(?:\s+as\s+(\w+))?$")
+# The gap between two adjacent string literals, which Python joins into one: a closing quote,
+# blanks, line continuations or comments, an optional prefix, an opening quote (on lower text).
+_QUOTE = r"""(?:'''|\"\"\"|'|")"""
+_SEAM = re.compile(_QUOTE + r"[\s\\]*(?:#[^\n]*\n[\s\\]*)*[rbuf]{0,2}" + _QUOTE)
 
 
 class Needs(NamedTuple):
@@ -117,6 +122,7 @@ class UnitIndex:
         self._words: frozenset[str] | None = None
         self._bindings: Bindings | None = None
         self._lower: str | None = None
+        self._joined: str | None = None
 
     @property
     def words(self) -> frozenset[str]:
@@ -151,9 +157,21 @@ class UnitIndex:
     def contains(self, text: str) -> bool:
         return text.lower() in self.lower
 
+    @property
+    def joined(self) -> str:
+        """The lower text with the seams between adjacent literals removed (a superset join)."""
+        if self._joined is None:
+            self._joined = _SEAM.sub("", self.lower)
+        return self._joined
+
     def string_starts(self, prefix: str) -> bool:
         needle = prefix.lower()
-        return needle in self.lower and any(f"{quote}{needle}" in self.lower for quote in ("'", '"'))
+        if needle in self.lower and any(f"{q}{needle}" in self.lower for q in ("'", '"')):
+            return True
+        head = needle[:1]
+        if not head or not any(f"{q}{head}" in self.lower for q in ("'", '"')):
+            return False  # no literal even starts like the prefix
+        return any(f"{q}{needle}" in self.joined for q in ("'", '"'))
 
 
 def may_match(needs: Needs | None, index: UnitIndex) -> bool:

@@ -29,6 +29,10 @@ wine = pd.read_csv(f"{UCI}/wine-quality/winequality-red.csv", sep=";")
 housing = read_csv(filepath_or_buffer="http://lib.stat.cmu.edu/datasets/boston", sep=r"\s+", skiprows=22)
 
 # ruleid: http-url-read-data
+abalone = pd.read_csv("http:"
+                      "//archive.ics.uci.edu/ml/machine-learning-databases/abalone/abalone.data")
+
+# ruleid: http-url-read-data
 credit = read_excel("http://archive.ics.uci.edu/ml/machine-learning-databases/00350/default%20of%20credit%20card%20clients.xls")
 
 # ruleid: http-url-read-data

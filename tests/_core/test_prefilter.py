@@ -88,6 +88,31 @@ def test_words_text_and_strings() -> None:
     assert may_match(None, UnitIndex(""))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'pd.read_csv("http:" "//h.org/x.csv")\n',
+        "u = ('http:'  # the scheme\n     '//h.org/x.csv')\n",
+        'u = ("ht" \\\n     rb"tp://h.org")\n',
+        'u = ("HT"\n     """TP://h.org""")\n',
+    ],
+)
+def test_adjacent_literals_are_joined_like_python_does(text: str) -> None:
+    assert UnitIndex(text).string_starts("http://")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'f("http:", "//h.org")\n',
+        'a = "http:"\nb = 1, "//h.org"\n',
+        'u = "https:" "//h.org"\n',
+    ],
+)
+def test_literals_that_are_not_adjacent_stay_apart(text: str) -> None:
+    assert not UnitIndex(text).string_starts("http://")
+
+
 def test_read_needs(tmp_path: Path) -> None:
     rule = tmp_path / "r.yaml"
     rule.write_text(
