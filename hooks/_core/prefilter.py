@@ -166,12 +166,15 @@ class UnitIndex:
 
     def string_starts(self, prefix: str) -> bool:
         needle = prefix.lower()
-        if needle in self.lower and any(f"{q}{needle}" in self.lower for q in ("'", '"')):
+        if _opens_literal(self.lower, needle):
             return True
-        head = needle[:1]
-        if not head or not any(f"{q}{head}" in self.lower for q in ("'", '"')):
-            return False  # no literal even starts like the prefix
-        return any(f"{q}{needle}" in self.joined for q in ("'", '"'))
+        # Joining can only help where some literal starts like the prefix does.
+        return _opens_literal(self.lower, needle[:1]) and _opens_literal(self.joined, needle)
+
+
+def _opens_literal(text: str, needle: str) -> bool:
+    """Whether ``needle`` follows a quote somewhere in ``text``."""
+    return needle in text and any(f"{quote}{needle}" in text for quote in ("'", '"'))
 
 
 def may_match(needs: Needs | None, index: UnitIndex) -> bool:
