@@ -52,7 +52,7 @@ from secrets_factory import Factory  # noqa: E402
 
 BIN = Path(sys.executable).parent
 OURS = [str(BIN / "mlhygiene-credentials")] if (BIN / "mlhygiene-credentials").exists() else [
-    sys.executable, "-m", "hooks.credentials"]
+    sys.executable, "-m", "mlhygiene.credentials"]
 SCANNED = {".ipynb", ".py", ".env", ".json", ".yaml", ".yml", ".toml", ".cfg", ".ini", ".txt", ".netrc"}
 
 
@@ -358,10 +358,10 @@ def score_detect_secrets(root: Path, report: dict[str, Any], truths: Sequence[Tr
 
 def score_ours(root: Path, files: Sequence[Path], truths: Sequence[Truth]) -> tuple[Score, list[str]]:
     """In-process (the same code the console script runs), to see ``Finding.matched``."""
-    from hooks import credentials
-    from hooks._core.config import Config
-    from hooks._core.report import text_line
-    from hooks._core.runner import run_checks
+    from mlhygiene import credentials
+    from mlhygiene._core.config import Config
+    from mlhygiene._core.report import text_line
+    from mlhygiene._core.runner import run_checks
 
     old = Path.cwd()
     os.chdir(root)

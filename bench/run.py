@@ -472,7 +472,7 @@ def rows_json(rows: Sequence[Row]) -> list[dict[str, object]]:
 
 def preflight(env: dict[str, str], cwd: Path) -> str | None:
     """Why the console scripts would not time this checkout (a crash exits 1, like findings), or None."""
-    probe = "import hooks.cli; print(hooks.cli.__file__)"
+    probe = "import mlhygiene.cli; print(mlhygiene.cli.__file__)"
     done = subprocess.run([sys.executable, "-c", probe], cwd=cwd, env=env, capture_output=True, text=True)
     if done.returncode != 0 or not Path(done.stdout.strip()).resolve().is_relative_to(ROOT):
         where = done.stdout.strip() or done.stderr.strip().splitlines()[-1:]

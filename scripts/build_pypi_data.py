@@ -27,14 +27,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from hooks._typosquat_names import (  # noqa: E402  (the repository, installed or not)
+from mlhygiene._typosquat_names import (  # noqa: E402  (the repository, installed or not)
     IMPORT_NAMES_FILE,
     WRONG_NAMES_FILE,
     normalise,
     table_rows,
 )
 
-DATA = REPO / "hooks" / "data"
+DATA = REPO / "hooks" / "mlhygiene" / "data"
 OUTPUT = DATA / "pypi_popular.txt"
 DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "top-pypi-packages-30-days.min.json"
 URL = "https://hugovk.github.io/top-pypi-packages/top-pypi-packages-30-days.min.json"
@@ -105,8 +105,8 @@ SAMPLE_IMPORTS = [
 
 def _time_per_file() -> tuple[float, float]:
     """Milliseconds to check a 43-import script and a 22-cell notebook (warm, data loaded)."""
-    from hooks import typosquat
-    from hooks._core.sources import load_source
+    from mlhygiene import typosquat
+    from mlhygiene._core.sources import load_source
 
     script = "\n".join(f"import {n}" for n in SAMPLE_IMPORTS) + "\nx = 1\n" * 50
     first = "\n".join(f"import {n}" for n in SAMPLE_IMPORTS[:20])
@@ -137,8 +137,8 @@ def _time_per_file() -> tuple[float, float]:
 
 def report(verbose: bool) -> int:
     """Run the rule over the popular names and the import-name map; print what flags and how fast."""
-    from hooks import _typosquat_names as tn
-    from hooks import typosquat
+    from mlhygiene import _typosquat_names as tn
+    from mlhygiene import typosquat
 
     start = time.perf_counter()
     data = tn.names()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks import cli
+from mlhygiene import cli
 from tests.conftest import notebook_json
 
 PICKLE = "import pickle\nmodel = pickle.load(open('m.pkl', 'rb'))\n"

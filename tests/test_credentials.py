@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from hooks import credentials
+from mlhygiene import credentials
 from tests.secrets_factory import Factory
 
 LOAD = "load it from an environment variable or a secrets manager, and "
@@ -43,9 +43,9 @@ def write_baseline(*paths: str) -> int:
     """What ``mlhygiene baseline`` writes, for this hook alone (the other hooks start Semgrep)."""
     import argparse
 
-    from hooks._core import baseline
-    from hooks._core.config import load_config
-    from hooks._core.runner import run_checks
+    from mlhygiene._core import baseline
+    from mlhygiene._core.config import load_config
+    from mlhygiene._core.runner import run_checks
 
     findings, _ = run_checks(paths, [credentials.CHECK], load_config(), argparse.Namespace(), apply_baseline=False)
     return baseline.write_baseline(".mlhygiene-baseline.json", findings)
@@ -166,7 +166,7 @@ def test_script_hit(capsys: pytest.CaptureFixture[str], kind: str, template: str
 
 def test_detector_gates_let_every_hit_through() -> None:
     """A detector skips a block without one of its gate literals: every hit line must have one."""
-    from hooks._secrets.plugins import build_detectors
+    from mlhygiene._secrets.plugins import build_detectors
 
     lines = [t.replace("SECRET", fake(k)) for k, t, _ in SCRIPT_HITS]
     lines += [t.replace("SECRET", fake(k)) for _, k, t, _ in CONFIG_HITS]
@@ -544,7 +544,7 @@ def test_config_decoy(capsys: pytest.CaptureFixture[str], name: str, text: str) 
 # The named filters, one by one: a case each skips and a near miss each keeps
 # ==========================================================================================
 def candidate(secret: str, line: str = "", *, name: str = "", name_class: str = "key", rule: str = "hardcoded-credential") -> Any:
-    from hooks._secrets.records import Candidate
+    from mlhygiene._secrets.records import Candidate
 
     line = line or f'x = "{secret}"'
     start = line.index(secret)
@@ -639,14 +639,14 @@ def _filter_cases() -> list[Any]:
 
 @pytest.mark.parametrize("name,cand,skips", _filter_cases())
 def test_named_filter(name: str, cand: Any, skips: bool) -> None:
-    from hooks._secrets import filters
+    from mlhygiene._secrets import filters
 
     predicate = dict((n, p) for n, p, _ in filters.FILTERS)[name]
     assert predicate(cand) is skips
 
 
 def test_every_filter_is_tested() -> None:
-    from hooks._secrets import filters
+    from mlhygiene._secrets import filters
 
     tested = {p.values[0] for p in _filter_cases()}
     assert tested == {name for name, _, _ in filters.FILTERS}
@@ -664,7 +664,7 @@ NAMES = {
 
 @pytest.mark.parametrize("name,expected", list(NAMES.items()), ids=list(NAMES))
 def test_credential_names(name: str, expected: str | None) -> None:
-    from hooks._secrets.names import credential_class
+    from mlhygiene._secrets.names import credential_class
 
     assert credential_class(name) == expected
 
@@ -685,7 +685,7 @@ def test_credential_names(name: str, expected: str | None) -> None:
     ],
 )
 def test_hint_is_short(rule: str, secret: str, hint: str) -> None:
-    from hooks._secrets.rules import hint as make_hint
+    from mlhygiene._secrets.rules import hint as make_hint
 
     shown = make_hint(rule, secret)
     assert shown == hint
@@ -759,7 +759,7 @@ def test_baseline_keeps_old_secrets_quiet_and_new_ones_loud(capsys: pytest.Captu
 # Invariants: lazy import, no detect-secrets global state, the repo passes its own hook
 # ==========================================================================================
 def test_importing_the_hook_does_not_import_detect_secrets() -> None:
-    code_ = "import sys, hooks.credentials; print('detect_secrets' in sys.modules)"
+    code_ = "import sys, mlhygiene.credentials; print('detect_secrets' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code_], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
 
@@ -775,7 +775,7 @@ def test_detect_secrets_global_settings_are_left_alone(capsys: pytest.CaptureFix
 
 def test_our_own_files_pass_the_hook(capsys: pytest.CaptureFixture[str]) -> None:
     ours = [
-        ROOT / "hooks" / "credentials.py", *sorted((ROOT / "hooks" / "_secrets").glob("*.py")),
+        ROOT / "hooks" / "mlhygiene" / "credentials.py", *sorted((ROOT / "hooks" / "mlhygiene" / "_secrets").glob("*.py")),
         ROOT / "tests" / "test_credentials.py", ROOT / "tests" / "secrets_factory.py",
         *sorted((ROOT / "bench").glob("credentials*.py")),
     ]

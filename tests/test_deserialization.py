@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks import deserialization
+from mlhygiene import deserialization
 from tests.conftest import locations, notebook_json
 
 PICKLE_MESSAGE = (

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hooks import http_urls, pickle_files, typosquat
-from hooks._secrets import rules as secrets
+from mlhygiene import http_urls, pickle_files, typosquat
+from mlhygiene._secrets import rules as secrets
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs" / "rules"

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from hooks import cli, deserialization, pickle_files
-from hooks._core import runner
-from hooks._core.cache import ResultCache
+from mlhygiene import cli, deserialization, pickle_files
+from mlhygiene._core import runner
+from mlhygiene._core.cache import ResultCache
 from tests.conftest import notebook_json
 
 PICKLE = "import pickle\nmodel = pickle.load(open('m.pkl', 'rb'))\n"
@@ -144,7 +144,7 @@ def test_a_directory_named_like_a_script(in_tmp: Path, capsys: pytest.CaptureFix
 def test_every_hook_exits_3_without_traceback_on_a_broken_notebook(
     in_tmp: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from hooks import credentials, http_urls, typosquat, xxe
+    from mlhygiene import credentials, http_urls, typosquat, xxe
 
     write(in_tmp / "broken.ipynb", "{")
     for hook in (credentials, deserialization, http_urls, typosquat, xxe):
@@ -255,7 +255,7 @@ def test_undecodable_file_name_under_a_strict_stdout(tmp_path: Path) -> None:
     for encoding in ("utf-8:strict", "ascii:strict"):
         env["PYTHONIOENCODING"] = encoding
         proc = subprocess.run(
-            [sys.executable, "-m", "hooks.cli", "scan", "--only", "deserialization", "."],
+            [sys.executable, "-m", "mlhygiene.cli", "scan", "--only", "deserialization", "."],
             cwd=tmp_path,
             env=env,
             capture_output=True,
@@ -641,7 +641,7 @@ def test_unwritable_cache_folder(
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("hooks._core.cache.tempfile.mkstemp", refuse)
+    monkeypatch.setattr("mlhygiene._core.cache.tempfile.mkstemp", refuse)
     for _ in range(2):
         assert deserialization.main(["train.py"]) == 1
         assert capsys.readouterr().out.startswith(HIT)
@@ -702,7 +702,7 @@ def test_two_hooks_writing_the_cache_at_once(tmp_path: Path) -> None:
         )
 
     def outputs() -> tuple[list[str], list[str]]:
-        procs = [start("hooks.deserialization"), start("hooks.xxe")]
+        procs = [start("mlhygiene.deserialization"), start("mlhygiene.xxe")]
         results = [p.communicate(timeout=300) for p in procs]
         assert [p.returncode for p in procs] == [1, 1], results
         return [r[0] for r in results], [r[1] for r in results]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks import http_urls
+from mlhygiene import http_urls
 from tests.conftest import locations, notebook_json
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks import cli, credentials, deserialization, http_urls, pickle_files, typosquat, xxe
+from mlhygiene import cli, credentials, deserialization, http_urls, pickle_files, typosquat, xxe
 from tests.conftest import notebook_json
 from tests.pickle_artifacts import Payload
 from tests.secrets_factory import Factory
@@ -91,7 +91,7 @@ def test_scan_subprocess_never_executes_scanned_content(canary: tuple[Path, str]
     flag, secret = canary
     for fmt in FORMATS:
         proc = subprocess.run(
-            [sys.executable, "-m", "hooks.cli", "scan", "--format", fmt, "."],
+            [sys.executable, "-m", "mlhygiene.cli", "scan", "--format", fmt, "."],
             cwd=in_tmp,
             env={**os.environ, "PYTHONPATH": str(REPO)},
             capture_output=True,
@@ -118,7 +118,7 @@ def test_scan_works_without_any_network(in_tmp: Path, tmp_path: Path) -> None:
         notebook_json(["!wget http://example.com/x.zip", "import lxml.etree\nlxml.etree.parse('x.xml')"])
     )
     env = {**os.environ, "PYTHONPATH": str(REPO), "MLHYGIENE_CACHE_DIR": str(tmp_path / "fresh-cache")}
-    cmd = [sys.executable, "-m", "hooks.cli", "scan", "--format", "json", "."]
+    cmd = [sys.executable, "-m", "mlhygiene.cli", "scan", "--format", "json", "."]
     online = subprocess.run(
         cmd,
         cwd=in_tmp,

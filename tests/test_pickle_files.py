@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hooks import pickle_files
-from hooks._core.sources import classify
-from hooks._pickle import stream
-from hooks._pickle.policy import DANGEROUS, SAFE, UNKNOWN, judge
+from mlhygiene import pickle_files
+from mlhygiene._core.sources import classify
+from mlhygiene._pickle import stream
+from mlhygiene._pickle.policy import DANGEROUS, SAFE, UNKNOWN, judge
 from tests.pickle_artifacts import (
     FakeTensor,
     ImportPayload,
@@ -525,7 +525,7 @@ def test_payload_would_run_if_loaded(canary: str) -> None:
 
 
 def test_scan_finds_a_checkpoint_without_extension(in_tmp: Path, canary: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from hooks import cli
+    from mlhygiene import cli
 
     (in_tmp / "runs").mkdir()
     (in_tmp / "runs" / "last").write_bytes(torch_zip({"x": Payload(canary)}))

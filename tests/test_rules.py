@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hooks._core.semgrep import build_command, semgrep_env
+from mlhygiene._core.semgrep import build_command, semgrep_env
 
 REPO = Path(__file__).resolve().parent.parent
 RULES = sorted((REPO / "rules").rglob("*.yaml"))

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hooks._core.notebook import build_notebook
-from hooks._core.records import Source
-from hooks._core.semgrep import run_semgrep
+from mlhygiene._core.notebook import build_notebook
+from mlhygiene._core.records import Source
+from mlhygiene._core.semgrep import run_semgrep
 
 MARKER = re.compile(r"x_(\d+) = pickle\.load\(f_\d+\)")
 NON_PYTHON_CELL_MAGICS = ("%%bash", "%%sh", "%%writefile data.txt", "%%html", "%%!")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hooks import _typosquat_names as known
-from hooks import typosquat
+from mlhygiene import _typosquat_names as known
+from mlhygiene import typosquat
 from tests.conftest import notebook_json
 
 # Built at run time so no credential-shaped literal sits in the repo.
@@ -648,7 +648,7 @@ def test_bundled_data_is_current_and_tables_valid() -> None:
     assert spec is not None and spec.loader is not None
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
-    committed = (REPO / "hooks" / "data" / "pypi_popular.txt").read_text()
+    committed = (REPO / "hooks" / "mlhygiene" / "data" / "pypi_popular.txt").read_text()
     assert build.validate_tables(committed) == []
     if build.DEFAULT_SOURCE.exists():
         assert build.build(build.DEFAULT_SOURCE) == committed

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks import xxe
+from mlhygiene import xxe
 from tests.conftest import locations, notebook_json
 
 SCRIPT = """\

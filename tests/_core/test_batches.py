@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hooks import cli
-from hooks._core import batches
-from hooks._core.batches import run_ordered, split
+from mlhygiene import cli
+from mlhygiene._core import batches
+from mlhygiene._core.batches import run_ordered, split
 from tests.conftest import notebook_json
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from hooks._core.config import Config, load_config
-from hooks._core.records import UsageError
+from mlhygiene._core.config import Config, load_config
+from mlhygiene._core.records import UsageError
 
 
 def write(tmp: Path, body: str) -> Path:

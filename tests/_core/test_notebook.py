@@ -4,13 +4,13 @@ import json
 
 import pytest
 
-from hooks._core.notebook import (
+from mlhygiene._core.notebook import (
     NotebookError,
     build_notebook,
     load_notebook_json,
     mask_cell,
 )
-from hooks._core.records import ShellLine
+from mlhygiene._core.records import ShellLine
 from tests.conftest import notebook_json
 
 

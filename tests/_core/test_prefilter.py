@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
-from hooks._core import semgrep
-from hooks._core.prefilter import Needs, UnitIndex, bindings, may_match, read_needs
-from hooks._core.sources import load_source
+from mlhygiene._core import semgrep
+from mlhygiene._core.prefilter import Needs, UnitIndex, bindings, may_match, read_needs
+from mlhygiene._core.sources import load_source
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = sorted((REPO / "rules").rglob("*.yaml"))

@@ -3,9 +3,9 @@ from __future__ import annotations
 import io
 import json
 
-from hooks import __version__
-from hooks._core.records import Finding, Problem
-from hooks._core.report import as_json, as_sarif, problem_line, text_line, write_report
+from mlhygiene import __version__
+from mlhygiene._core.records import Finding, Problem
+from mlhygiene._core.report import as_json, as_sarif, problem_line, text_line, write_report
 
 SCRIPT = Finding(
     "train.py",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks import deserialization
+from mlhygiene import deserialization
 
 SCRIPT = "import pickle\nmodel = pickle.load(open('m.pkl', 'rb'))\n"
 REAL = shutil.which("semgrep")
@@ -122,7 +122,7 @@ def test_file_named_like_an_option_is_still_checked(in_tmp: Path, capsys: pytest
 
 
 def test_plan_hands_each_unit_only_the_rules_it_can_match() -> None:
-    from hooks._core.semgrep import plan, rule_files
+    from mlhygiene._core.semgrep import plan, rule_files
 
     configs = rule_files()
     texts = {
@@ -139,7 +139,7 @@ def test_plan_hands_each_unit_only_the_rules_it_can_match() -> None:
 
 
 def test_plan_runs_rules_without_needs_everywhere(tmp_path: Path) -> None:
-    from hooks._core.semgrep import plan, rule_files
+    from mlhygiene._core.semgrep import plan, rule_files
 
     extra = tmp_path / "mine.yaml"
     extra.write_text("rules:\n- id: mine\n  languages: [python]\n  message: m\n  severity: INFO\n  pattern: f()\n")
@@ -150,7 +150,7 @@ def test_plan_runs_rules_without_needs_everywhere(tmp_path: Path) -> None:
 
 
 def test_plan_without_prefilter_gives_every_rule_to_every_unit(monkeypatch: pytest.MonkeyPatch) -> None:
-    from hooks._core.semgrep import NO_PREFILTER_ENV, plan, rule_files
+    from mlhygiene._core.semgrep import NO_PREFILTER_ENV, plan, rule_files
 
     monkeypatch.setenv(NO_PREFILTER_ENV, "1")
     configs = rule_files()
@@ -161,8 +161,8 @@ def test_plan_without_prefilter_gives_every_rule_to_every_unit(monkeypatch: pyte
 @pytest.mark.skipif(REAL is None, reason="semgrep not installed")
 def test_prefilter_loses_no_finding_on_the_rule_tests(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every annotated rule test file: the same findings and problems with and without the prefilter."""
-    from hooks._core import semgrep
-    from hooks._core.sources import load_source
+    from mlhygiene._core import semgrep
+    from mlhygiene._core.sources import load_source
 
     rules = Path(semgrep.rules_dir())
     sources = [load_source(str(p), "script") for p in sorted(rules.rglob("*.py"))]

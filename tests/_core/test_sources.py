@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks._core.sources import SourceError, classify, load_source, parse_problems
+from mlhygiene._core.sources import SourceError, classify, load_source, parse_problems
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from hooks._core.records import Cell, Finding, Source
-from hooks._core.suppress import is_suppressed, line_suppresses
+from mlhygiene._core.records import Cell, Finding, Source
+from mlhygiene._core.suppress import is_suppressed, line_suppresses
 
 
 def finding(

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from hooks import cli, credentials, deserialization, http_urls, pickle_files, typosquat, xxe
-from hooks._core import runner, verdicts
-from hooks._core.records import Finding, Problem
-from hooks._core.verdicts import Dependency, Entry, Verdict, VerdictCache
+from mlhygiene import cli, credentials, deserialization, http_urls, pickle_files, typosquat, xxe
+from mlhygiene._core import runner, verdicts
+from mlhygiene._core.records import Finding, Problem
+from mlhygiene._core.verdicts import Dependency, Entry, Verdict, VerdictCache
 from tests.conftest import notebook_json
 from tests.secrets_factory import Factory
 
@@ -150,9 +150,9 @@ def test_warm_run_imports_no_checker(tree: Path, capsys: pytest.CaptureFixture[s
     assert scan(capsys)[0] == 1
     probe = (
         "import sys\n"
-        "from hooks import cli, _typosquat_names\n"
+        "from mlhygiene import cli, _typosquat_names\n"
         "code = cli.main(['scan'])\n"
-        "loaded = [m for m in ('detect_secrets', 'nbformat', 'hooks._secrets.engine') if m in sys.modules]\n"
+        "loaded = [m for m in ('detect_secrets', 'nbformat', 'mlhygiene._secrets.engine') if m in sys.modules]\n"
         "print(code, loaded, _typosquat_names.names.cache_info().currsize, file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
@@ -471,7 +471,7 @@ def test_prune_keeps_the_newest_entries(tmp_path: Path, monkeypatch: pytest.Monk
 def test_signature_ignores_output_options_and_defaults() -> None:
     import argparse
 
-    from hooks._core.config import Config
+    from mlhygiene._core.config import Config
 
     config = Config(root=Path("/r"))
 

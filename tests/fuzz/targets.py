@@ -11,11 +11,11 @@ import os
 import tempfile
 from pathlib import Path
 
-from hooks import http_urls, pickle_files, typosquat
-from hooks._core.config import Config
-from hooks._core.records import CheckResult, Source
-from hooks._core.runner import Context
-from hooks._core.sources import SourceError, load_source
+from mlhygiene import http_urls, pickle_files, typosquat
+from mlhygiene._core.config import Config
+from mlhygiene._core.records import CheckResult, Source
+from mlhygiene._core.runner import Context
+from mlhygiene._core.sources import SourceError, load_source
 
 
 def _context(root: str, sources: list[Source]) -> Context:

@@ -8,13 +8,13 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 
-from hooks import credentials, deserialization, http_urls, pickle_files, typosquat, xxe
-from hooks._core.baseline import write_baseline
-from hooks._core.batches import available_cores, file_size, run_ordered, split
-from hooks._core.config import Config, load_config
-from hooks._core.records import FatalError, Finding, Problem
-from hooks._core.report import problem_line, text_line
-from hooks._core.runner import (
+from mlhygiene import credentials, deserialization, http_urls, pickle_files, typosquat, xxe
+from mlhygiene._core.baseline import write_baseline
+from mlhygiene._core.batches import available_cores, file_size, run_ordered, split
+from mlhygiene._core.config import Config, load_config
+from mlhygiene._core.records import FatalError, Finding, Problem
+from mlhygiene._core.report import problem_line, text_line
+from mlhygiene._core.runner import (
     EXIT_CLEAN,
     EXIT_ERROR,
     Check,
@@ -26,7 +26,7 @@ from hooks._core.runner import (
     summary,
     tolerant_output,
 )
-from hooks._core.sources import classify
+from mlhygiene._core.sources import classify
 
 PROG = "mlhygiene"
 CHECKS: dict[str, Check] = {
@@ -109,7 +109,7 @@ def _check_batch(
     batch: list[str],
 ) -> tuple[list[Finding], list[Problem]]:
     """One batch of a large scan, in a worker process (its own Semgrep, not split further)."""
-    from hooks._core import semgrep
+    from mlhygiene._core import semgrep
 
     semgrep.PROCESSES_PER_GROUP = 1
     return run_checks(batch, _selected(names), config, options, apply_baseline=apply_baseline)
@@ -182,7 +182,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _list_rules() -> int:
-    from hooks._core.semgrep import rule_files
+    from mlhygiene._core.semgrep import rule_files
 
     for path in rule_files():
         print(f"{path.parent.name}/{path.stem}")

@@ -16,10 +16,10 @@ import zlib
 from collections.abc import Callable
 from typing import IO, Any, NamedTuple
 
-from hooks._pickle.arrays import npy_has_object
-from hooks._pickle.machine import Malformed, Walk, walk
-from hooks._pickle.stream import COMPRESSORS, Budget, Opener, Stream, Unreadable, decompressing
-from hooks._pickle.values import Global, Ref
+from mlhygiene._pickle.arrays import npy_has_object
+from mlhygiene._pickle.machine import Malformed, Walk, walk
+from mlhygiene._pickle.stream import COMPRESSORS, Budget, Opener, Stream, Unreadable, decompressing
+from mlhygiene._pickle.values import Global, Ref
 
 MAX_NESTING = 4  # containers inside containers (zip in zip, gzip in zip, nested torch.load)
 MAX_STACKED = 1000  # pickles one after another in one stream

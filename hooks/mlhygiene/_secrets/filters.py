@@ -18,9 +18,9 @@ from detect_secrets.plugins.high_entropy_strings import (
     HexHighEntropyString,
 )
 
-from hooks._secrets.names import PASSWORD, words
-from hooks._secrets.records import Candidate
-from hooks._secrets.rules import GENERIC
+from mlhygiene._secrets.names import PASSWORD, words
+from mlhygiene._secrets.records import Candidate
+from mlhygiene._secrets.rules import GENERIC
 
 Filter = Callable[[Candidate], bool]
 

@@ -9,7 +9,7 @@ import ast
 import re
 from collections.abc import Iterator, Sequence
 
-from hooks._core.notebook import parse
+from mlhygiene._core.notebook import parse
 
 _ALIAS = r"[\w.]+(?:\s+as\s+\w+)?"
 _TOLERANT_IMPORT = re.compile(

@@ -5,7 +5,7 @@ requirements/constraints files, ``pyproject.toml`` and the ``pip:`` part of
 ``environment.yml``. A name is fine when it is a popular PyPI project (bundled download
 counts), in the standard library, the import name of a popular project, a local module, or
 allowed in ``[tool.mlhygiene] allow-packages``. Otherwise it is reported when one typo away
-from a popular project (see ``hooks/_typosquat_names.py``); a curated table catches real but
+from a popular project (see ``mlhygiene/_typosquat_names.py``); a curated table catches real but
 wrong names (``pip install sklearn``). Plain-http package indexes are reported too.
 """
 
@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from hooks import _typosquat_names as known
-from hooks._core.config import Config
-from hooks._core.records import CheckResult, Finding, Problem, Source
-from hooks._core.runner import Check, Context, hook_main
-from hooks._typosquat_deps import (
+from mlhygiene import _typosquat_names as known
+from mlhygiene._core.config import Config
+from mlhygiene._core.records import CheckResult, Finding, Problem, Source
+from mlhygiene._core.runner import Check, Context, hook_main
+from mlhygiene._typosquat_deps import (
     IMPORT,
     INDEX,
     INSTALL,
@@ -34,8 +34,8 @@ from hooks._typosquat_deps import (
     requirements_refs,
     shell_refs,
 )
-from hooks._typosquat_imports import imports_in_tree, imports_tolerant, parse_python
-from hooks.http_urls import host_of, is_local
+from mlhygiene._typosquat_imports import imports_in_tree, imports_tolerant, parse_python
+from mlhygiene.http_urls import host_of, is_local
 
 KINDS = frozenset({"script", "notebook", "requirements", "pyproject", "environment"})
 CATEGORY = "typosquat"

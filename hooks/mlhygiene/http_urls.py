@@ -10,8 +10,8 @@ import re
 import shlex
 from collections.abc import Iterator, Sequence
 
-from hooks._core.records import CheckResult, Finding, Source
-from hooks._core.runner import Check, Context, hook_main, semgrep_check
+from mlhygiene._core.records import CheckResult, Finding, Source
+from mlhygiene._core.runner import Check, Context, hook_main, semgrep_check
 
 RULE_ID = "http-shell-download"
 RULE_IDS = (RULE_ID,)  # emitted here; the Semgrep rules' ids live in rules/http

@@ -1,6 +1,6 @@
 """Which package names are known, and which unknown ones are one typo away from a popular one.
 
-Pure functions over the bundled data in ``hooks/data`` (loaded once, lazily). A name is
+Pure functions over the bundled data in ``mlhygiene/data`` (loaded once, lazily). A name is
 *known* when it is a popular PyPI project, in the standard library, or an import name of a
 popular project; an unknown name is *near* a popular one when a single typo turns one into the
 other: a dropped, doubled, extra or swapped letter, a neighbouring key or look-alike
@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
 
-DATA_PACKAGE = "hooks"
+DATA_PACKAGE = "mlhygiene"
 POPULAR_FILE = "pypi_popular.txt"
 IMPORT_NAMES_FILE = "import_names.txt"
 WRONG_NAMES_FILE = "wrong_names.txt"

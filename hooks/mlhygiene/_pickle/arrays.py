@@ -7,8 +7,8 @@ import math
 import re
 from typing import Any
 
-from hooks._pickle.stream import Stream
-from hooks._pickle.values import OPAQUE, Call, Dict
+from mlhygiene._pickle.stream import Stream
+from mlhygiene._pickle.values import OPAQUE, Call, Dict
 
 MAX_NPY_HEADER = 1 << 16
 _DTYPE_SIZE = re.compile(r"[<>|=]?[a-zA-Z?](\d+)")

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from hooks._core.records import UsageError
+from mlhygiene._core.records import UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from hooks._secrets.records import CODE, CONFIG, OUTPUT, SHELL
+from mlhygiene._secrets.records import CODE, CONFIG, OUTPUT, SHELL
 
 _VALUE_Q = r"(?P<prefix>[rRbBuUfF]{0,2})(?P<q>['\"])(?P<value>[^'\"\n]{1,400})(?P=q)"
 _NAME = r"(?P<name>[A-Za-z_][\w.\-]{0,80})"

@@ -2,7 +2,7 @@
 
 Key: SHA-256 of (the run signature, the path as given, the source kind, the file's bytes). The
 run signature covers what decides a check's answer besides the file: the code and data of the
-installed ``hooks`` package and the bundled rules, Python and the libraries the checks use, the
+installed ``mlhygiene`` package and the bundled rules, Python and the libraries the checks use, the
 config keys and options that change findings. An entry holds, per check, the findings and
 warnings left after inline suppression (config filters, the baseline and ``strict-parse`` are
 applied afresh on every run), so the hooks (one check each) and ``mlhygiene scan`` share it.
@@ -24,10 +24,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from hooks import __version__
-from hooks._core.cache import PRUNE_CHANCE, cache_root, digest, entry_path, prune, read_json, write_json
-from hooks._core.config import Config
-from hooks._core.records import CheckResult, FatalError, Finding, Problem, Source
+from mlhygiene import __version__
+from mlhygiene._core.cache import PRUNE_CHANCE, cache_root, digest, entry_path, prune, read_json, write_json
+from mlhygiene._core.config import Config
+from mlhygiene._core.records import CheckResult, FatalError, Finding, Problem, Source
 
 FOLDER = "verdicts-v1"
 MAX_ENTRIES = 50_000
@@ -107,11 +107,11 @@ def _unchanged(path: str, read: FileRead) -> bool:
 
 @lru_cache(maxsize=1)
 def package_digest() -> str:
-    """The contents of every file of the ``hooks`` package and of the bundled rules."""
+    """The contents of every file of the ``mlhygiene`` package and of the bundled rules."""
     here = Path(__file__).resolve().parent.parent
     tops = [here]
     if not (here / "rules").is_dir():  # a source checkout: see semgrep.rules_dir
-        tops.append(here.parent / "rules")
+        tops.append(here.parent.parent / "rules")
     sha = hashlib.sha256()
     for top in tops:
         for folder, dirs, files in os.walk(top):
@@ -176,7 +176,7 @@ def run_signature(config: Config, options: object) -> str:
 
 def semgrep_stamp(extra_rules: Sequence[str]) -> str | None:
     """The Semgrep checks' stamp: the engine and the extra rules' contents (None: cannot run)."""
-    from hooks._core.semgrep import engine_id  # lazy: hooks without Semgrep never import it
+    from mlhygiene._core.semgrep import engine_id  # lazy: hooks without Semgrep never import it
 
     try:
         parts = [engine_id()]

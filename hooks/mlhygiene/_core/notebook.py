@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from hooks._core.records import Cell, OutputText, ShellLine, Source, Unit
+from mlhygiene._core.records import Cell, OutputText, ShellLine, Source, Unit
 
 SHIM_VERSION = "1"
 

@@ -6,8 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from hooks import __version__
-from hooks._core.records import Finding, Problem
+from mlhygiene import __version__
+from mlhygiene._core.records import Finding, Problem
 
 FORMATS = ("text", "json", "sarif")
 INFO_URI = "https://pypi.org/project/mlhygiene/"

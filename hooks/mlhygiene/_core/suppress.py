@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from hooks._core.records import Finding, Source
+from mlhygiene._core.records import Finding, Source
 
 SEMGREP_CATEGORIES = frozenset({"deserialization", "http", "xxe"})
 BANDIT_CATEGORIES = frozenset({"deserialization", "http", "xxe", "credentials"})

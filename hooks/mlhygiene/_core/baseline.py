@@ -6,8 +6,8 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 
-from hooks import __version__
-from hooks._core.records import FatalError, Finding
+from mlhygiene import __version__
+from mlhygiene._core.records import FatalError, Finding
 
 Key = tuple[str, str, str]
 

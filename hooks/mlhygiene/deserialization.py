@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hooks._core.runner import hook_main, semgrep_check
+from mlhygiene._core.runner import hook_main, semgrep_check
 
 CHECK = semgrep_check("deserialization", "deserialization")
 

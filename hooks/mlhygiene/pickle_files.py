@@ -2,7 +2,7 @@
 
 Every pickle stream in the file (raw, stacked, inside a PyTorch zip, a legacy torch tar,
 an object ``.npy``/``.npz``, a joblib file, a gzip/bz2/xz/lzma/zlib stream) is walked
-opcode by opcode (``hooks/_pickle``); nothing is ever unpickled or imported.
+opcode by opcode (``mlhygiene/_pickle``); nothing is ever unpickled or imported.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator, Sequence
 
-from hooks._core.records import CheckResult, Finding, Problem, Source
-from hooks._core.runner import Check, Context, hook_main
-from hooks._pickle.formats import Hit, scan_file
-from hooks._pickle.policy import DANGEROUS, SAFE, Verdict, judge
+from mlhygiene._core.records import CheckResult, Finding, Problem, Source
+from mlhygiene._core.runner import Check, Context, hook_main
+from mlhygiene._pickle.formats import Hit, scan_file
+from mlhygiene._pickle.policy import DANGEROUS, SAFE, Verdict, judge
 
 KINDS = frozenset({"artifact"})
 CATEGORY = "pickle-file"

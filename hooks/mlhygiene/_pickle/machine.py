@@ -15,9 +15,9 @@ import struct
 from collections.abc import Callable
 from typing import IO, Any, NamedTuple, cast
 
-from hooks._pickle.arrays import joblib_layout
-from hooks._pickle.stream import LimitReached, LineTooLong, Stream, Unreadable
-from hooks._pickle.values import KEEP_ITEMS, OPAQUE, Blob, Call, Dict, Global, Ref, Seq
+from mlhygiene._pickle.arrays import joblib_layout
+from mlhygiene._pickle.stream import LimitReached, LineTooLong, Stream, Unreadable
+from mlhygiene._pickle.values import KEEP_ITEMS, OPAQUE, Blob, Call, Dict, Global, Ref, Seq
 
 KEEP_BYTES = 1 << 10  # longer strings/bytes are skipped, not held (the memo would keep them)
 NESTED_MAX = 1 << 26  # bytes handed to a nested loader that we keep to check them

@@ -15,11 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from hooks import __version__
-from hooks._core.cache import PARSE_ERRORS, ResultCache, target_name
-from hooks._core.notebook import SHIM_VERSION
-from hooks._core.prefilter import Needs, UnitIndex, may_match, read_needs
-from hooks._core.records import CheckResult, FatalError, Finding, Problem, Source, Unit
+from mlhygiene import __version__
+from mlhygiene._core.cache import PARSE_ERRORS, ResultCache, target_name
+from mlhygiene._core.notebook import SHIM_VERSION
+from mlhygiene._core.prefilter import Needs, UnitIndex, may_match, read_needs
+from mlhygiene._core.records import CheckResult, FatalError, Finding, Problem, Source, Unit
 
 ENGINE_ENV = "MLHYGIENE_SEMGREP_ENGINE"
 NO_PREFILTER_ENV = "MLHYGIENE_NO_PREFILTER"
@@ -28,9 +28,12 @@ _SEVERITY = {"ERROR": "error", "WARNING": "warning", "INFO": "info", "INVENTORY"
 
 
 def rules_dir() -> Path:
-    """The bundled rules: ``hooks/rules`` in a wheel, ``rules/`` in a source checkout."""
+    """The bundled rules: ``mlhygiene/rules`` in a wheel, ``rules/`` at the top of a checkout.
+
+In a source checkout the package is ``hooks/mlhygiene``, two folders below the rules.
+"""
     here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "rules", here.parent / "rules"):
+    for candidate in (here / "rules", here.parent.parent / "rules"):
         if candidate.is_dir():
             return candidate
     raise FatalError("the bundled Semgrep rules are missing; reinstall mlhygiene")
@@ -174,7 +177,7 @@ def plan(
 ) -> list[tuple[list[Path], list[str]]]:
     """Which rules each Semgrep process runs on which targets.
 
-    Each unit only needs the rules whose declared needs its text has (``hooks/_core/prefilter``);
+    Each unit only needs the rules whose declared needs its text has (``mlhygiene/_core/prefilter``);
     a unit that needs none is not handed to Semgrep at all. Units needing the same rules form a
     group; groups are merged while that costs less than starting another process, and large
     groups are split so that the processes keep every core busy. Returns (configs, targets)

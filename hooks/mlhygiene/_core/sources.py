@@ -8,8 +8,8 @@ import re
 import tokenize
 from pathlib import PurePath
 
-from hooks._core.notebook import NotebookError, parse_error, read_notebook, split_lines
-from hooks._core.records import Source, Unit
+from mlhygiene._core.notebook import NotebookError, parse_error, read_notebook, split_lines
+from mlhygiene._core.records import Source, Unit
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 

@@ -1,7 +1,7 @@
 """mlhygiene-credentials: plaintext credentials in scripts, notebook cells and outputs, config files.
 
 detect-secrets runs as a library (its regex side only: no verification, no network, no global
-settings) with our own plugins for the services ML code talks to; see ``hooks/_secrets``.
+settings) with our own plugins for the services ML code talks to; see ``mlhygiene/_secrets``.
 Notebook cells are scanned decoded from JSON (so ``\\"``-escaped strings are seen as the user
 sees them), outputs as text (never ``image/*`` or widget state). A secret is never printed:
 messages carry its type and at most a short prefix; ``Finding.matched`` (hashed for the
@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from hooks._core.records import Cell, CheckResult, Finding, OutputText, Problem, Source
-from hooks._core.runner import Check, Context, hook_main
-from hooks._secrets.records import CODE, CONFIG, OUTPUT, PROSE, SHELL
-from hooks._secrets.rules import CATEGORY, SEVERITY, message
+from mlhygiene._core.records import Cell, CheckResult, Finding, OutputText, Problem, Source
+from mlhygiene._core.runner import Check, Context, hook_main
+from mlhygiene._secrets.records import CODE, CONFIG, OUTPUT, PROSE, SHELL
+from mlhygiene._secrets.rules import CATEGORY, SEVERITY, message
 
 if TYPE_CHECKING:
-    from hooks._secrets.engine import Engine
-    from hooks._secrets.records import Hit
+    from mlhygiene._secrets.engine import Engine
+    from mlhygiene._secrets.records import Hit
 
 KINDS = frozenset({"script", "notebook", "config", "requirements", "pyproject", "environment"})
 _MIME_ORDER = {"stream": 0, "error": 0, "text/plain": 1}  # what the user sees first
@@ -64,7 +64,7 @@ def cell_mode(cell: Cell) -> str:
 
 def _output_findings(engine: Engine, path: str, outputs: Sequence[OutputText]) -> Iterator[Finding]:
     """One finding per secret per output, from its most readable representation."""
-    from hooks._secrets.engine import scan_block  # lazy: imports detect-secrets
+    from mlhygiene._secrets.engine import scan_block  # lazy: imports detect-secrets
 
     ordered = sorted(outputs, key=lambda o: (o.cell, o.output, _MIME_ORDER.get(o.mime, 2)))
     seen: set[tuple[int, int, str, str]] = set()
@@ -82,7 +82,7 @@ def _output_findings(engine: Engine, path: str, outputs: Sequence[OutputText]) -
 
 def source_findings(engine: Engine, source: Source) -> list[Finding]:
     """Every credential in one source."""
-    from hooks._secrets.engine import scan_block  # lazy: imports detect-secrets
+    from mlhygiene._secrets.engine import scan_block  # lazy: imports detect-secrets
 
     if not source.is_notebook:
         mode = CODE if source.kind == "script" else CONFIG
@@ -97,7 +97,7 @@ def source_findings(engine: Engine, source: Source) -> list[Finding]:
 
 
 def _run(sources: Sequence[Source], ctx: Context) -> CheckResult:
-    from hooks._secrets.engine import build_engine  # lazy: imports detect-secrets
+    from mlhygiene._secrets.engine import build_engine  # lazy: imports detect-secrets
 
     engine = build_engine()
     findings: list[Finding] = []

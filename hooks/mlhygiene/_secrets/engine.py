@@ -21,12 +21,12 @@ from detect_secrets.plugins.keyword import (
     KeywordDetector,
 )
 
-from hooks._secrets.assignments import assignments
-from hooks._secrets.filters import reason
-from hooks._secrets.names import KEY, credential_class
-from hooks._secrets.plugins import NEARBY, Detector, build_detectors
-from hooks._secrets.records import CONFIG, PROSE, Candidate, Hit
-from hooks._secrets.rules import GENERIC
+from mlhygiene._secrets.assignments import assignments
+from mlhygiene._secrets.filters import reason
+from mlhygiene._secrets.names import KEY, credential_class
+from mlhygiene._secrets.plugins import NEARBY, Detector, build_detectors
+from mlhygiene._secrets.records import CONFIG, PROSE, Candidate, Hit
+from mlhygiene._secrets.rules import GENERIC
 
 GENERIC_PRIORITY = 3
 _DATA_URI = re.compile(r"(data:[\w/+.\-]*;base64,)([A-Za-z0-9+/=]+)")

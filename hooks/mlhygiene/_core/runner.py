@@ -10,17 +10,17 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from hooks import __version__
-from hooks._core.baseline import filter_baseline, load_baseline
-from hooks._core.config import Config, load_config
-from hooks._core.records import CheckResult, FatalError, Finding, Problem, Source, UsageError
-from hooks._core.report import FORMATS, write_report
-from hooks._core.sources import SourceError, classify, load_source, parse_problems
-from hooks._core.suppress import is_suppressed
-from hooks._core.verdicts import Dependency, Probe, RunCache
+from mlhygiene import __version__
+from mlhygiene._core.baseline import filter_baseline, load_baseline
+from mlhygiene._core.config import Config, load_config
+from mlhygiene._core.records import CheckResult, FatalError, Finding, Problem, Source, UsageError
+from mlhygiene._core.report import FORMATS, write_report
+from mlhygiene._core.sources import SourceError, classify, load_source, parse_problems
+from mlhygiene._core.suppress import is_suppressed
+from mlhygiene._core.verdicts import Dependency, Probe, RunCache
 
 if TYPE_CHECKING:
-    from hooks._core.semgrep import SemgrepRun
+    from mlhygiene._core.semgrep import SemgrepRun
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
 PYTHON_KINDS = frozenset({"script", "notebook"})
@@ -46,7 +46,7 @@ class Context:
     def start_semgrep(self) -> None:
         """Start every Semgrep rule over every Python source of this run, once, in the background."""
         if self._semgrep is None:
-            from hooks._core.semgrep import SemgrepRun
+            from mlhygiene._core.semgrep import SemgrepRun
 
             python = [s for s in self.sources if s.kind in PYTHON_KINDS]
             self._semgrep = SemgrepRun(
@@ -76,7 +76,7 @@ class Check(NamedTuple):
     uses_semgrep: bool = False
     needs_python: bool = True  # reads Python units / wants parse warnings
     # For checks that call ``ctx.depends``: given the run's config, the function that gives a
-    # dependency key's digest now (see hooks/_core/verdicts.py).
+    # dependency key's digest now (see mlhygiene/_core/verdicts.py).
     probe: Callable[[Config], Probe] | None = None
 
 
@@ -192,7 +192,7 @@ def run_checks(
 ) -> tuple[list[Finding], list[Problem]]:
     """Look up, load, check, filter: the same path for every hook, ``scan`` and ``baseline``.
 
-    A file whose verdicts are all in the cache (hooks/_core/verdicts.py) is not loaded; the
+    A file whose verdicts are all in the cache (mlhygiene/_core/verdicts.py) is not loaded; the
     others are loaded and checked, and their verdicts stored.
     """
     kinds = frozenset().union(*(c.kinds for c in checks))

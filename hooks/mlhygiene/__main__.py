@@ -1,0 +1,3 @@
+from mlhygiene.cli import main
+
+raise SystemExit(main())
