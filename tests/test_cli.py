@@ -38,13 +38,13 @@ def test_scan_reports_and_exits_1(in_tmp: Path, capsys: pytest.CaptureFixture[st
     assert cli.main(["scan", "--only", "deserialization"]) == 1
     out, err = capsys.readouterr()
     assert out.startswith("train.py:2:9: pickle-load ")
-    assert err == "mlhygiene: 1 finding in 1 file\n"
+    assert err == "mlhygiene: checked 1 file: 1 finding in 1 file\n"
 
 
 def test_scan_clean_is_silent(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (in_tmp / "train.py").write_text("import json\n")
     assert cli.main(["scan", "--only", "deserialization"]) == 0
-    assert capsys.readouterr() == ("", "")
+    assert capsys.readouterr() == ("", "mlhygiene: checked 1 file: no findings\n")
 
 
 def test_unreadable_notebook_exits_3_but_others_are_scanned(
@@ -57,7 +57,7 @@ def test_unreadable_notebook_exits_3_but_others_are_scanned(
     assert out.startswith("train.py:2:9: pickle-load ")
     assert err.splitlines() == [
         "broken.ipynb: error: not valid JSON (Expecting value: line 1 column 12 (char 11))",
-        "mlhygiene: 1 finding in 1 file, 1 file could not be checked",
+        "mlhygiene: checked 2 files (1 notebook): 1 finding in 1 file, 1 file could not be checked",
     ]
 
 
@@ -74,7 +74,7 @@ def test_cell_that_does_not_parse_hides_nothing(in_tmp: Path, capsys: pytest.Cap
     assert err.splitlines() == [
         "nb.ipynb:cell 2: warning: does not parse as Python 3 (line 1: Missing parentheses in call to 'print'."
         " Did you mean print(...)?); checked with tolerant parsers only",
-        "mlhygiene: 2 findings in 1 file",
+        "mlhygiene: checked 1 file (1 notebook): 2 findings in 1 file",
     ]
 
 
@@ -128,4 +128,7 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_rules_lists_bundled_rules(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["rules"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert "deserialization/pickle-load" in out
+    assert out[0].split() == ["anthropic-api-key", "credentials", "error", "Finds", "Anthropic", "(Claude)", "API", "keys."]
+    pickle_load = next(line for line in out if line.startswith("pickle-load "))
+    assert pickle_load.split()[:3] == ["pickle-load", "deserialization", "error"]
+    assert any(line.startswith("pickle-dangerous-global ") for line in out)

@@ -701,9 +701,13 @@ def test_no_format_prints_a_secret(capsys: pytest.CaptureFixture[str], fmt: str)
     rc, out, err = run(capsys, "a.py", "nb.ipynb", "--format", fmt)
     assert rc == 1
     text = "\n".join(out) + err
+    if fmt == "sarif":  # the rules' fixed descriptions name public key prefixes (sk-proj-…)
+        log = json.loads("\n".join(out))
+        log["runs"][0]["tool"]["driver"]["rules"] = []
+        text = json.dumps(log) + err
     assert all(s[:7] not in text and s[-7:] not in text for s in secrets)
     if fmt == "json":
-        assert len(json.loads(text)["findings"]) == 4
+        assert len(json.loads("\n".join(out))["findings"]) == 4
 
 
 def test_a_crash_names_the_file_not_the_secret(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -126,7 +126,11 @@ def test_broken_file_exits_3_and_the_rest_is_scanned(
     assert scan("train.py", name) == 3
     out, err = out_lines(capsys)
     assert out == ["train.py:2:9:"]
-    assert err == [f"{name}: error: {message}", "mlhygiene: 1 finding in 1 file, 1 file could not be checked"]
+    notebooks = " (1 notebook)" if name.endswith(".ipynb") else ""
+    assert err == [
+        f"{name}: error: {message}",
+        f"mlhygiene: checked 2 files{notebooks}: 1 finding in 1 file, 1 file could not be checked",
+    ]
 
 
 def test_a_directory_named_like_a_script(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -137,7 +141,7 @@ def test_a_directory_named_like_a_script(in_tmp: Path, capsys: pytest.CaptureFix
     assert out == ["train.py:2:9:"]
     assert err == [
         "sub.py: error: is a directory, not a file",
-        "mlhygiene-deserialization: 1 finding in 1 file, 1 file could not be checked",
+        "mlhygiene-deserialization: checked 2 files: 1 finding in 1 file, 1 file could not be checked",
     ]
 
 
@@ -173,7 +177,7 @@ def test_symlinks_loop_broken_and_good(in_tmp: Path, capsys: pytest.CaptureFixtu
         "broken.py: error: file not found (deleted or a broken symlink?)",
         "loop1.py: error: cannot read (Too many levels of symbolic links)",
         "loop2.py: error: cannot read (Too many levels of symbolic links)",
-        "mlhygiene: 2 findings in 2 files, 3 files could not be checked",
+        "mlhygiene: checked 5 files: 2 findings in 2 files, 3 files could not be checked",
     ]
 
 
@@ -206,7 +210,7 @@ def test_file_deleted_between_listing_and_scanning(
     assert err[0] == "gone.pkl: error: could not be checked: No such file or directory"
     assert err[1:] == [
         "gone.py: error: file not found (deleted or a broken symlink?)",
-        "mlhygiene: 1 finding in 1 file, 2 files could not be checked",
+        "mlhygiene: checked 3 files: 1 finding in 1 file, 2 files could not be checked",
     ]
 
 
@@ -232,7 +236,7 @@ def test_unreadable_files(
         "model.pkl: error: could not be checked: cannot be read (PermissionError: [Errno 13]"
         " Permission denied: 'model.pkl')",
         "secret.py: error: permission denied",
-        "mlhygiene: 1 finding in 1 file, 2 files could not be checked",
+        "mlhygiene: checked 3 files: 1 finding in 1 file, 2 files could not be checked",
     ]
 
 
@@ -244,14 +248,14 @@ def test_odd_file_names(in_tmp: Path, capsys: pytest.CaptureFixture[str], name: 
     assert deserialization.main([name]) == 1
     out, err = capsys.readouterr()
     assert out.startswith(f"{name}:2:9: pickle-load ")
-    assert err == "mlhygiene-deserialization: 1 finding in 1 file\n"
+    assert err == "mlhygiene-deserialization: checked 1 file: 1 finding in 1 file\n"
 
 
 def test_undecodable_file_name_under_a_strict_stdout(tmp_path: Path) -> None:
     """Bug found: a name with non-UTF-8 bytes crashed the text report (UnicodeEncodeError)."""
     (tmp_path / ".git").mkdir()
     (tmp_path / os.fsdecode(b"bad\xffname.py")).write_text(PICKLE)
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "PYTHONPATH": str(Path(__file__).parent.parent)}
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "PYTHONPATH": str(Path(__file__).parent.parent / "hooks")}
     for encoding in ("utf-8:strict", "ascii:strict"):
         env["PYTHONIOENCODING"] = encoding
         proc = subprocess.run(
@@ -356,7 +360,8 @@ def test_odd_but_valid_input_is_checked(
             "odd.ipynb:cell 4: warning: does not parse as Python 3 (line 1: invalid decimal literal);"
             " checked with tolerant parsers only"
         )
-    assert err == ["mlhygiene: 1 finding in 1 file"]
+    notebooks = " (1 notebook)" if name.endswith(".ipynb") else ""
+    assert err == [f"mlhygiene: checked 1 file{notebooks}: 1 finding in 1 file"]
 
 
 def test_ten_megabyte_output_and_single_line_notebook(
@@ -391,7 +396,7 @@ def test_ten_megabyte_output_and_single_line_notebook(
     assert cli.main(["scan", "big.ipynb", "oneline.ipynb"]) == 1
     out, err = out_lines(capsys)
     assert out == ["big.ipynb:cell 2:2:9:", "oneline.ipynb:cell 301:2:9:"]
-    assert err == ["mlhygiene: 2 findings in 2 files"]
+    assert err == ["mlhygiene: checked 2 files (2 notebooks): 2 findings in 2 files"]
 
 
 def test_two_thousand_term_expression(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -405,7 +410,7 @@ def test_two_thousand_term_expression(in_tmp: Path, capsys: pytest.CaptureFixtur
     assert cli.main(["scan", "kernel.py"]) == 1
     out, err = capsys.readouterr()
     assert [line.split(": ")[0] for line in out.splitlines()] == ["kernel.py:1:8", "kernel.py:4:9"]
-    assert err == "mlhygiene: 2 findings in 1 file\n"
+    assert err == "mlhygiene: checked 1 file: 2 findings in 1 file\n"
 
 
 def test_deep_nesting_overflowing_ast_is_a_warning_and_the_rest_is_checked(
@@ -424,7 +429,7 @@ def test_deep_nesting_overflowing_ast_is_a_warning_and_the_rest_is_checked(
         " checked with tolerant parsers only",
         "deep.py: warning: does not parse as Python 3 (line 1: too many nested parentheses);"
         " checked with tolerant parsers only",
-        "mlhygiene: 2 findings in 2 files",
+        "mlhygiene: checked 2 files (1 notebook): 2 findings in 2 files",
     ]
 
 
@@ -453,7 +458,7 @@ def test_python2_still_checked_warned_once_and_not_blocking(
         f"clean2.py: {warning.format(1)}",
         f"old.ipynb:cell 1: {warning.format(1)}",
         f"old.py: {warning.format(3)}",
-        "mlhygiene: 4 findings in 2 files",
+        "mlhygiene: checked 3 files (1 notebook): 4 findings in 2 files",
     ]
     # a warning alone does not block the commit; strict-parse makes it fail
     assert cli.main(["scan", "clean2.py"]) == 0
@@ -479,7 +484,7 @@ def test_a_crashing_check_exits_3_and_debug_shows_the_traceback(
     assert out == ["train.py:2:9:"]
     assert err == [
         "<internal>: error: xxe crashed (ValueError: kaboom); rerun with --debug and report it",
-        "mlhygiene: 1 finding in 1 file, some checks could not run",
+        "mlhygiene: checked 1 file: 1 finding in 1 file, some checks could not run",
     ]
     assert cli.main([*args, "--debug"]) == 3
     assert "Traceback" in capsys.readouterr().err
@@ -504,7 +509,7 @@ def test_a_loader_bug_is_contained_to_its_file(
     assert out == ["train.py:2:9:"]
     assert err == [
         "odd.ipynb: error: could not be loaded (KeyError: 'cells'); rerun with --debug and report it",
-        "mlhygiene: 1 finding in 1 file, 1 file could not be checked",
+        "mlhygiene: checked 2 files (1 notebook): 1 finding in 1 file, 1 file could not be checked",
     ]
 
 
@@ -688,7 +693,7 @@ def test_two_hooks_writing_the_cache_at_once(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "MLHYGIENE_CACHE_DIR": str(tmp_path / "cache"),
-        "PYTHONPATH": str(Path(__file__).parent.parent),
+        "PYTHONPATH": str(Path(__file__).parent.parent / "hooks"),
     }
 
     def start(module: str) -> subprocess.Popen[str]:

@@ -93,7 +93,7 @@ def test_scan_subprocess_never_executes_scanned_content(canary: tuple[Path, str]
         proc = subprocess.run(
             [sys.executable, "-m", "mlhygiene.cli", "scan", "--format", fmt, "."],
             cwd=in_tmp,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
+            env={**os.environ, "PYTHONPATH": str(REPO / "hooks")},
             capture_output=True,
             text=True,
             check=False,
@@ -117,7 +117,7 @@ def test_scan_works_without_any_network(in_tmp: Path, tmp_path: Path) -> None:
     (in_tmp / "nb.ipynb").write_text(
         notebook_json(["!wget http://example.com/x.zip", "import lxml.etree\nlxml.etree.parse('x.xml')"])
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO), "MLHYGIENE_CACHE_DIR": str(tmp_path / "fresh-cache")}
+    env = {**os.environ, "PYTHONPATH": str(REPO / "hooks"), "MLHYGIENE_CACHE_DIR": str(tmp_path / "fresh-cache")}
     cmd = [sys.executable, "-m", "mlhygiene.cli", "scan", "--format", "json", "."]
     online = subprocess.run(
         cmd,

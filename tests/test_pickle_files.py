@@ -185,7 +185,7 @@ def test_hit(tmp_path: Path, canary: str, capsys: pytest.CaptureFixture[str],
     where_re = re.escape(where).replace(re.escape("{}"), r"\d+")
     pattern = rf"{re.escape(str(path))}:1:1: {RULE} {where_re} imports {re.escape(callable_)}( \(os\.\w+\))? \(offset \d+\), "
     assert len(out) == 1 and re.match(pattern, out[0]), out
-    assert err == ["mlhygiene-pickle-files: 1 finding in 1 file"]
+    assert err == ["mlhygiene-pickle-files: checked 1 file: 1 finding in 1 file"]
 
 
 def test_exact_line_with_offset(tmp_path: Path, canary: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -312,7 +312,7 @@ NEAR_MISSES: list[tuple[str, str, Callable[[], bytes]]] = [
 def test_near_miss(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, build: Callable[[], bytes]) -> None:
     path = tmp_path / name
     path.write_bytes(build())
-    assert run(capsys, str(path)) == (0, [], [])
+    assert run(capsys, str(path)) == (0, [], ["mlhygiene-pickle-files: checked 1 file: no findings"])
 
 
 # -- joblib (its arrays are raw bytes inside the pickle stream) ------------------------------
@@ -327,7 +327,7 @@ def test_joblib(tmp_path: Path, canary: str, capsys: pytest.CaptureFixture[str],
     ok, bad = tmp_path / "ok.joblib", tmp_path / "bad.joblib"
     joblib.dump(arrays, ok, compress=compress)
     joblib.dump({**arrays, "evil": Payload(canary), "o2": _obj_array(canary)}, bad, compress=compress)
-    assert run(capsys, str(ok)) == (0, [], [])
+    assert run(capsys, str(ok)) == (0, [], ["mlhygiene-pickle-files: checked 1 file: no findings"])
     code, out, _ = run(capsys, str(bad))
     assert code == 1
     assert [line.split(" (offset")[0] for line in out] == [f"{bad}:1:1: {RULE} the pickle imports posix.system (os.system)"]
@@ -378,7 +378,7 @@ def test_strict_reports_unknown_globals(tmp_path: Path, capsys: pytest.CaptureFi
         " which is not a known-safe ML type: unpickling runs its code. Review it, then pass"
         f" --allow-global {name}, or {pickle_files.ADVICE}."
     ]
-    assert run(capsys, "--strict", "--allow-global", Net.__module__, str(path)) == (0, [], [])
+    assert run(capsys, "--strict", "--allow-global", Net.__module__, str(path)) == (0, [], ["mlhygiene-pickle-files: checked 1 file: no findings"])
 
 
 def test_strict_from_config(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -395,7 +395,7 @@ def test_strict_passes_everyday_checkpoints(tmp_path: Path, capsys: pytest.Captu
         "t.pkl": plain_tensor_pickle(torch_zip(_state_dict())),
     }.items():
         (tmp_path / name).write_bytes(data)
-        assert run(capsys, "--strict", str(tmp_path / name)) == (0, [], []), name
+        assert run(capsys, "--strict", str(tmp_path / name)) == (0, [], ["mlhygiene-pickle-files: checked 1 file: no findings"]), name
 
 
 def test_allow_global_never_excuses_a_dangerous_one(tmp_path: Path, canary: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -475,7 +475,7 @@ def test_json_output(tmp_path: Path, canary: str, capsys: pytest.CaptureFixture[
     code, out, _ = run(capsys, "--format", "json", str(path))
     (finding,) = json.loads("\n".join(out))["findings"]
     assert code == 1
-    assert (finding["rule_id"], finding["category"], finding["severity"]) == (RULE, "pickle-file", "error")
+    assert (finding["rule_id"], finding["category"], finding["severity"]) == (RULE, "pickle-files", "error")
     assert "archive/data.pkl imports posix.system" in finding["message"]
 
 

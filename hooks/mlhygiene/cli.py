@@ -1,4 +1,4 @@
-"""``mlhygiene``: run every check at once (``scan``), write a ``baseline``, list the ``rules``."""
+"""mlhygiene: run every check at once (scan), write a baseline, list the rules."""
 
 from __future__ import annotations
 
@@ -8,35 +8,26 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 
-from mlhygiene import credentials, deserialization, http_urls, pickle_files, typosquat, xxe
+from mlhygiene import __version__
 from mlhygiene._core.baseline import write_baseline
 from mlhygiene._core.batches import available_cores, file_size, run_ordered, split
-from mlhygiene._core.config import Config, load_config
+from mlhygiene._core.config import Config
 from mlhygiene._core.records import FatalError, Finding, Problem
-from mlhygiene._core.report import problem_line, text_line
-from mlhygiene._core.runner import (
-    EXIT_CLEAN,
-    EXIT_ERROR,
-    Check,
+from mlhygiene._core.registry import closest
+from mlhygiene._core.report import Checked, Reporter, escape, problem_line
+from mlhygiene._core.runner import EXIT_CLEAN, EXIT_ERROR, Check, Outcome, exit_code, run
+from mlhygiene._core.sources import classify
+from mlhygiene.checks import CHECKS, catalogue
+from mlhygiene.command import (
+    Parser,
     add_common_arguments,
-    exit_code,
     fatal,
-    report_and_exit,
-    run_checks,
-    summary,
+    report_stream,
+    setup,
     tolerant_output,
 )
-from mlhygiene._core.sources import classify
 
 PROG = "mlhygiene"
-CHECKS: dict[str, Check] = {
-    "credentials": credentials.CHECK,
-    "deserialization": deserialization.CHECK,
-    "http": http_urls.CHECK,
-    "xxe": xxe.CHECK,
-    "typosquat": typosquat.CHECK,
-    "pickle-files": pickle_files.CHECK,
-}
 SKIP_DIRS = frozenset(
     {
         ".git",
@@ -91,6 +82,14 @@ def _selected(names: Sequence[str] | None) -> list[Check]:
     return [CHECKS[n] for n in names]
 
 
+def _check_name(value: str) -> str:
+    if value in CHECKS:
+        return value
+    near = closest(value, CHECKS)
+    hint = f"; did you mean '{near}'?" if near else ""
+    raise argparse.ArgumentTypeError(f"unknown check '{value}' (one of {', '.join(CHECKS)}){hint}")
+
+
 def _jobs(value: str) -> int:
     try:
         jobs = int(value)
@@ -107,12 +106,10 @@ def _check_batch(
     options: argparse.Namespace,
     apply_baseline: bool,
     batch: list[str],
-) -> tuple[list[Finding], list[Problem]]:
+) -> Outcome:
     """One batch of a large scan, in a worker process (its own Semgrep, not split further)."""
-    from mlhygiene._core import semgrep
-
-    semgrep.PROCESSES_PER_GROUP = 1
-    return run_checks(batch, _selected(names), config, options, apply_baseline=apply_baseline)
+    options = argparse.Namespace(**{**vars(options), "semgrep_processes": 1})
+    return run(batch, _selected(names), config, options, apply_baseline=apply_baseline)
 
 
 def check_files(
@@ -122,43 +119,43 @@ def check_files(
     options: argparse.Namespace,
     *,
     apply_baseline: bool = True,
-    stream: bool = False,
-) -> tuple[list[Finding], list[Problem], bool]:
+    reporter: Reporter | None = None,
+) -> Outcome:
     """Every selected check over ``files``: in one process, or in batches over the cores.
 
-    With ``stream``, each batch's findings are printed (text format) as soon as it is done;
+    With a ``reporter``, each batch's findings are streamed to it as soon as the batch is done;
     the batches are consecutive runs of the sorted paths, so the output is in the same order.
-    Returns the findings, the problems, and whether the findings were printed already.
     """
     jobs = getattr(options, "jobs", 0) or available_cores()
     ordered = sorted(files)
     batches = split(ordered, [file_size(f) for f in ordered], jobs)
     if len(batches) <= 1:
-        found, trouble = run_checks(ordered, _selected(names), config, options, apply_baseline=apply_baseline)
-        return found, trouble, False
+        return run(ordered, _selected(names), config, options, apply_baseline=apply_baseline)
     work = functools.partial(_check_batch, names, config, options, apply_baseline)
     findings: list[Finding] = []
     problems: list[Problem] = []
-    for batch_findings, batch_problems in run_ordered(work, batches, jobs):
-        if stream:
-            for finding in batch_findings:
-                print(text_line(finding), flush=False)
-            sys.stdout.flush()
-        findings += batch_findings
-        problems += batch_problems
+    counted = notebooks = 0
+    for outcome in run_ordered(work, batches, jobs):
+        if reporter is not None:
+            reporter.stream(outcome.findings)
+        findings += outcome.findings
+        problems += outcome.problems
+        counted += outcome.files
+        notebooks += outcome.notebooks
     problems.sort(key=lambda p: (p.path, p.cell or 0, p.message))
-    return findings, problems, stream
+    return Outcome(findings, problems, counted, notebooks)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog=PROG, description=__doc__)
+    parser.add_argument("--version", action="version", version=f"mlhygiene {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     scan = sub.add_parser("scan", help="run every check on files and directories")
     scan.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
     scan.add_argument(
         "--only",
         action="append",
-        choices=sorted(CHECKS),
+        type=_check_name,
         metavar="CHECK",
         help=f"run only this check (repeatable; one of {', '.join(sorted(CHECKS))})",
     )
@@ -177,44 +174,45 @@ def _parser() -> argparse.ArgumentParser:
             metavar="N",
             help="worker processes for a large scan (default 0: one per core; 1: no workers)",
         )
-    sub.add_parser("rules", help="list the bundled Semgrep rules")
+    rules = sub.add_parser("rules", help="list every rule: id, category, severity, what it finds")
+    rules.add_argument("--config", metavar="PYPROJECT", help="include this config's extra-rules")
     return parser
 
 
-def _list_rules() -> int:
-    from mlhygiene._core.semgrep import rule_files
+def _list_rules(options: argparse.Namespace) -> int:
+    from mlhygiene._core.config import load_config
 
-    for path in rule_files():
-        print(f"{path.parent.name}/{path.stem}")
+    docs = catalogue(load_config(options.config))
+    for doc in sorted(docs.values(), key=lambda d: (d.category, d.id)):
+        print(escape(f"{doc.id:<40} {doc.category:<16} {doc.severity:<8} {doc.summary}"))
     return EXIT_CLEAN
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     tolerant_output()
     options = _parser().parse_args(argv)
-    if options.command == "rules":
-        return _list_rules()
     try:
-        config = load_config(options.config)
+        if options.command == "rules":
+            return _list_rules(options)
+        config = setup(PROG, options)
         files = list(walk(options.paths))
         if options.command == "baseline":
-            findings, problems, _ = check_files(files, None, config, options, apply_baseline=False)
+            findings, problems, *_ = check_files(files, None, config, options, apply_baseline=False)
             target = options.baseline or str(config.root / config.baseline)
             count = write_baseline(target, findings)
             for problem in problems:
                 print(problem_line(problem), file=sys.stderr)
-            print(f"{PROG}: wrote {count} finding{'s' * (count != 1)} to {target}", file=sys.stderr)
+            print(escape(f"{PROG}: wrote {count} finding{'s' * (count != 1)} to {target}"), file=sys.stderr)
             return EXIT_ERROR if any(p.fatal for p in problems) else EXIT_CLEAN
-        text = options.format == "text"
-        findings, problems, printed = check_files(files, options.only, config, options, stream=text)
+        with report_stream(options) as out:
+            docs = catalogue(config) if options.format == "sarif" else None
+            reporter = Reporter(PROG, options.format, out, sys.stderr, docs)
+            findings, problems, n_files, n_notebooks = check_files(
+                files, options.only, config, options, reporter=reporter
+            )
+            reporter.finish(findings, problems, Checked(n_files, n_notebooks))
     except FatalError as exc:
         return fatal(PROG, exc)
-    if not printed:
-        return report_and_exit(PROG, options, findings, problems)
-    for problem in problems:  # the findings were printed batch by batch
-        print(problem_line(problem), file=sys.stderr)
-    if findings or problems:
-        print(summary(PROG, findings, problems), file=sys.stderr)
     return exit_code(findings, problems)
 
 

@@ -14,9 +14,10 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from mlhygiene._core.records import Cell, CheckResult, Finding, OutputText, Problem, Source
-from mlhygiene._core.runner import Check, Context, hook_main
+from mlhygiene._core.runner import Check, Context
 from mlhygiene._secrets.records import CODE, CONFIG, OUTPUT, PROSE, SHELL
-from mlhygiene._secrets.rules import CATEGORY, SEVERITY, message
+from mlhygiene._secrets.rules import CATEGORY, RULES, SEVERITY, message
+from mlhygiene.command import hook_main
 
 if TYPE_CHECKING:
     from mlhygiene._secrets.engine import Engine
@@ -113,7 +114,7 @@ def _run(sources: Sequence[Source], ctx: Context) -> CheckResult:
     return CheckResult(findings, problems)
 
 
-CHECK = Check("credentials", KINDS, _run, needs_python=False)
+CHECK = Check("credentials", KINDS, _run, needs_python=False, category=CATEGORY, rule_ids=tuple(RULES))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mlhygiene._core.runner import hook_main, semgrep_check
+from mlhygiene._core.runner import semgrep_check
+from mlhygiene.command import hook_main
 
 CHECK = semgrep_check("deserialization", "deserialization")
 

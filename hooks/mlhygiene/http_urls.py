@@ -11,7 +11,8 @@ import shlex
 from collections.abc import Iterator, Sequence
 
 from mlhygiene._core.records import CheckResult, Finding, Source
-from mlhygiene._core.runner import Check, Context, hook_main, semgrep_check
+from mlhygiene._core.runner import Check, Context, semgrep_check
+from mlhygiene.command import hook_main
 
 RULE_ID = "http-shell-download"
 RULE_IDS = (RULE_ID,)  # emitted here; the Semgrep rules' ids live in rules/http
@@ -110,7 +111,7 @@ def _run(sources: Sequence[Source], ctx: Context) -> CheckResult:
 
 
 SEMGREP = semgrep_check("http", "http")
-CHECK = Check("http", SEMGREP.kinds, _run, uses_semgrep=True)
+CHECK = Check("http", SEMGREP.kinds, _run, uses_semgrep=True, category="http", rule_ids=RULE_IDS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,12 +11,13 @@ import argparse
 from collections.abc import Iterator, Sequence
 
 from mlhygiene._core.records import CheckResult, Finding, Problem, Source
-from mlhygiene._core.runner import Check, Context, hook_main
+from mlhygiene._core.runner import Check, Context
 from mlhygiene._pickle.formats import Hit, scan_file
 from mlhygiene._pickle.policy import DANGEROUS, SAFE, Verdict, judge
+from mlhygiene.command import hook_main
 
 KINDS = frozenset({"artifact"})
-CATEGORY = "pickle-file"
+CATEGORY = "pickle-files"
 RULE_DANGEROUS = "pickle-dangerous-global"
 RULE_UNKNOWN = "pickle-unknown-global"
 RULE_IDS = (RULE_DANGEROUS, RULE_UNKNOWN)
@@ -109,7 +110,7 @@ def _run(sources: Sequence[Source], ctx: Context) -> CheckResult:
     return CheckResult(findings, problems)
 
 
-CHECK = Check("pickle_files", KINDS, _run)
+CHECK = Check("pickle-files", KINDS, _run, category=CATEGORY, rule_ids=RULE_IDS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from mlhygiene import _typosquat_names as known
 from mlhygiene._core.config import Config
 from mlhygiene._core.records import CheckResult, Finding, Problem, Source
-from mlhygiene._core.runner import Check, Context, hook_main
+from mlhygiene._core.runner import Check, Context
 from mlhygiene._typosquat_deps import (
     IMPORT,
     INDEX,
@@ -35,6 +35,7 @@ from mlhygiene._typosquat_deps import (
     shell_refs,
 )
 from mlhygiene._typosquat_imports import imports_in_tree, imports_tolerant, parse_python
+from mlhygiene.command import hook_main
 from mlhygiene.http_urls import host_of, is_local
 
 KINDS = frozenset({"script", "notebook", "requirements", "pyproject", "environment"})
@@ -317,7 +318,7 @@ def _probe(config: Config) -> Callable[[str], str]:
     return LocalModules(config.root).probe
 
 
-CHECK = Check("typosquat", KINDS, _run, probe=_probe)
+CHECK = Check("typosquat", KINDS, _run, probe=_probe, category=CATEGORY, rule_ids=RULE_IDS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -83,7 +83,7 @@ def test_batched_scan_reports_what_one_process_reports(
     if fmt == "json":
         assert len(json.loads(one.out)["findings"]) > 60
     else:
-        assert one.err.splitlines()[-1] == "mlhygiene: 66 findings in 46 files, 1 file could not be checked"
+        assert one.err.splitlines()[-1] == "mlhygiene: checked 80 files (21 notebooks): 66 findings in 46 files, 1 file could not be checked"
 
 
 def test_jobs_must_be_a_count(capsys: pytest.CaptureFixture[str]) -> None:

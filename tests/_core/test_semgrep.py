@@ -181,5 +181,5 @@ def test_files_no_rule_can_match_never_start_semgrep(
     log = tmp_path / "calls"
     monkeypatch.setenv("MLHYGIENE_SEMGREP", fake(tmp_path, f'echo call >> "{log}"; exit 2'))
     assert deserialization.main(["clean.py", "--no-cache"]) == 0
-    assert capsys.readouterr() == ("", "")
+    assert capsys.readouterr() == ("", "mlhygiene-deserialization: checked 1 file: no findings\n")
     assert not log.exists()

@@ -58,7 +58,7 @@ ERR = [
     "broken.ipynb: error: not valid JSON (Expecting value: line 1 column 12 (char 11))",
     "nb.ipynb:cell 3: warning: does not parse as Python 3 (line 1: Missing parentheses in call to 'print'."
     " Did you mean print(...)?); checked with tolerant parsers only",
-    "mlhygiene: 8 findings in 4 files, 1 file could not be checked",
+    "mlhygiene: checked 5 files (2 notebooks): 8 findings in 4 files, 1 file could not be checked",
 ]
 FILES = ["broken.ipynb", "evil.pkl", "nb.ipynb", "requirements.txt", "src/train.py"]
 
@@ -265,7 +265,7 @@ def test_fatal_problems_are_reported_on_every_run(
         " column 9)); dependencies not checked",
         "broken.ipynb: error: not valid JSON (Expecting value: line 1 column 12 (char 11))",
         "cut.pkl: error: could not be checked: malformed pickle (truncated line at offset 13)",
-        "mlhygiene: 1 finding in 1 file, 3 files could not be checked",
+        "mlhygiene: checked 3 files (1 notebook): 1 finding in 1 file, 3 files could not be checked",
     ]
     for _ in range(2):
         loads.clear()
@@ -299,7 +299,7 @@ def test_a_crashed_check_stores_nothing(
     code, _, err = scan(capsys, "--only", "typosquat", "--only", "pickle-files")
     assert code == 3
     assert (
-        "<internal>: error: pickle_files crashed (RuntimeError: boom); rerun with --debug and report it"
+        "<internal>: error: pickle-files crashed (RuntimeError: boom); rerun with --debug and report it"
         in err
     )
     assert entries(cache) == []
@@ -329,7 +329,7 @@ def test_hooks_and_scan_share_entries(
     shutil.rmtree(verdicts.cache_root() / verdicts.FOLDER)
     assert each_hook() == uncached
     loads.clear()
-    assert scan(capsys) == (1, OUT, [*ERR[1:2], "mlhygiene: 8 findings in 4 files"])
+    assert scan(capsys) == (1, OUT, [*ERR[1:2], "mlhygiene: checked 4 files (1 notebook): 8 findings in 4 files"])
     assert loads == []
 
 

@@ -30,6 +30,8 @@ class Config(NamedTuple):
     strict_pickle: bool = False
     max_file_size: int = 20 * 1024 * 1024
     semgrep_timeout: int = 300
+    file: str = ""  # the pyproject.toml read ("" when none)
+    outside_repo: bool = False  # that file was found above the working directory, with no git repo
 
     def rule_enabled(self, rule_id: str, category: str) -> bool:
         if self.enable and rule_id not in self.enable and category not in self.enable:
@@ -72,6 +74,7 @@ def _relative(path: str, root: Path) -> str:
 
 
 def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above ``start``, never above the git root."""
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
@@ -87,6 +90,8 @@ def load_config(path: str | None = None) -> Config:
     file = Path(path) if path else find_pyproject(cwd)
     if file is None:
         return Config(root=cwd)
+    # Found by walking up from a folder in no git repository: applied, but said (see -v).
+    outside = path is None and not any((f / ".git").exists() for f in (cwd, *cwd.parents))
     try:
         with open(file, "rb") as fh:
             data = tomllib.load(fh)
@@ -113,4 +118,4 @@ def load_config(path: str | None = None) -> Config:
     root = file.parent
     if "extra_rules" in values:
         values["extra_rules"] = tuple(str(root / p) for p in values["extra_rules"])
-    return Config(root=root, **values)
+    return Config(root=root, **values, file=str(file), outside_repo=outside and file.parent != cwd)

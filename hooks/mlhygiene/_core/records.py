@@ -12,7 +12,7 @@ CATEGORIES = (
     "http",
     "xxe",
     "typosquat",
-    "pickle-file",
+    "pickle-files",
 )
 SEVERITIES = ("error", "warning", "info")
 

@@ -1,20 +1,17 @@
-"""What every hook does: parse arguments, load sources, run checks, filter, report, exit."""
+"""The pipeline every hook and ``scan`` run: look up, load, check, suppress, filter.
+
+No argument handling and no printing here (see ``mlhygiene.command`` and ``_core.report``)."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from mlhygiene import __version__
 from mlhygiene._core.baseline import filter_baseline, load_baseline
-from mlhygiene._core.config import Config, load_config
-from mlhygiene._core.records import CheckResult, FatalError, Finding, Problem, Source, UsageError
-from mlhygiene._core.report import FORMATS, write_report
+from mlhygiene._core.config import Config
+from mlhygiene._core.records import CheckResult, FatalError, Finding, Problem, Source
 from mlhygiene._core.sources import SourceError, classify, load_source, parse_problems
 from mlhygiene._core.suppress import is_suppressed
 from mlhygiene._core.verdicts import Dependency, Probe, RunCache
@@ -54,6 +51,7 @@ class Context:
                 extra_rules=self.config.extra_rules,
                 timeout=self.config.semgrep_timeout,
                 use_cache=not getattr(self.options, "no_cache", False),
+                processes=getattr(self.options, "semgrep_processes", None),
             )
 
     def semgrep(self) -> CheckResult:
@@ -78,6 +76,10 @@ class Check(NamedTuple):
     # For checks that call ``ctx.depends``: given the run's config, the function that gives a
     # dependency key's digest now (see mlhygiene/_core/verdicts.py).
     probe: Callable[[Config], Probe] | None = None
+    category: str = ""  # the category of its findings (= its name, except for custom rules)
+    # The rule ids the check emits itself; a Semgrep check also reports the bundled rules of
+    # its category (rules/<category>/*.yaml). See mlhygiene/checks.py.
+    rule_ids: tuple[str, ...] = ()
 
 
 def semgrep_check(name: str, category: str) -> Check:
@@ -91,7 +93,7 @@ def semgrep_check(name: str, category: str) -> Check:
             [p for p in result.problems if p.path in paths or p.path.startswith("<")],
         )
 
-    return Check(name, PYTHON_KINDS, run, uses_semgrep=True)
+    return Check(name, PYTHON_KINDS, run, uses_semgrep=True, category=category)
 
 
 def candidates(paths: Iterable[str], kinds: frozenset[str], config: Config) -> list[tuple[str, str]]:
@@ -137,16 +139,6 @@ def load_files(
     return sources, problems
 
 
-def load_all(
-    paths: Iterable[str],
-    kinds: frozenset[str],
-    config: Config,
-    debug: bool = False,
-    python: bool = True,
-) -> tuple[list[Source], list[Problem]]:
-    return load_files(candidates(paths, kinds, config), config, debug, python)
-
-
 def _run_each(
     checks: Sequence[Check], sources: Sequence[Source], ctx: Context, options: argparse.Namespace
 ) -> tuple[dict[str, CheckResult], list[Problem]]:
@@ -182,6 +174,13 @@ def _unsuppressed(result: CheckResult, by_path: dict[str, Source]) -> CheckResul
     return CheckResult(findings, result.problems)
 
 
+class Outcome(NamedTuple):
+    findings: list[Finding]
+    problems: list[Problem]
+    files: int  # how many files some check read (cached or not)
+    notebooks: int  # of which notebooks
+
+
 def run_checks(
     paths: Iterable[str],
     checks: Sequence[Check],
@@ -190,6 +189,19 @@ def run_checks(
     *,
     apply_baseline: bool = True,
 ) -> tuple[list[Finding], list[Problem]]:
+    """The findings and problems of :func:`run`."""
+    outcome = run(paths, checks, config, options, apply_baseline=apply_baseline)
+    return outcome.findings, outcome.problems
+
+
+def run(
+    paths: Iterable[str],
+    checks: Sequence[Check],
+    config: Config,
+    options: argparse.Namespace,
+    *,
+    apply_baseline: bool = True,
+) -> Outcome:
     """Look up, load, check, filter: the same path for every hook, ``scan`` and ``baseline``.
 
     A file whose verdicts are all in the cache (mlhygiene/_core/verdicts.py) is not loaded; the
@@ -199,6 +211,7 @@ def run_checks(
     python = any(c.needs_python for c in checks)
     debug = getattr(options, "debug", False)
     files = candidates(paths, kinds, config)
+    counted = (len(files), sum(kind == "notebook" for _, kind in files))
     findings: list[Finding] = []
     problems: list[Problem] = []
     cache = None if getattr(options, "no_cache", False) else RunCache(checks, config, options, python)
@@ -238,7 +251,7 @@ def run_checks(
         problems = [p._replace(fatal=True) for p in problems]
     unique_findings = sorted(set(findings), key=_finding_order)
     unique_problems = sorted(dict.fromkeys(problems), key=lambda p: (p.path, p.cell or 0, p.message, p.fatal))
-    return unique_findings, unique_problems
+    return Outcome(unique_findings, unique_problems, *counted)
 
 
 def _finding_order(f: Finding) -> tuple[object, ...]:
@@ -260,89 +273,7 @@ def parse_warnings(sources: Iterable[Source]) -> list[Problem]:
     ]
 
 
-def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    parser.add_argument("--config", metavar="PYPROJECT", help="read [tool.mlhygiene] from this file")
-    parser.add_argument("--baseline", metavar="FILE", help="baseline file (default from config)")
-    parser.add_argument("--no-baseline", action="store_true", help="report baselined findings too")
-    parser.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
-    parser.add_argument("--debug", action="store_true", help="print tracebacks for internal errors")
-    parser.add_argument("--version", action="version", version=f"mlhygiene {__version__}")
-
-
 def exit_code(findings: Sequence[Finding], problems: Sequence[Problem]) -> int:
     if any(p.fatal for p in problems):
         return EXIT_ERROR
     return EXIT_FINDINGS if findings else EXIT_CLEAN
-
-
-def summary(prog: str, findings: Sequence[Finding], problems: Sequence[Problem]) -> str:
-    files = len({f.path for f in findings})
-    bits = [f"{len(findings)} finding{'s' * (len(findings) != 1)} in {files} file{'s' * (files != 1)}"]
-    fatal = {p.path for p in problems if p.fatal}
-    files_failed = len({p for p in fatal if not p.startswith("<")})
-    if files_failed:
-        bits.append(f"{files_failed} file{'s' * (files_failed != 1)} could not be checked")
-    if len(fatal) > files_failed:
-        bits.append("some checks could not run")
-    return f"{prog}: " + ", ".join(bits)
-
-
-def report_and_exit(
-    prog: str, options: argparse.Namespace, findings: Sequence[Finding], problems: Sequence[Problem]
-) -> int:
-    write_report(options.format, findings, problems, sys.stdout, sys.stderr)
-    if options.format == "text" and (findings or problems):
-        print(summary(prog, findings, problems), file=sys.stderr)
-    return exit_code(findings, problems)
-
-
-def fatal(prog: str, exc: FatalError) -> int:
-    print(f"{prog}: error: {exc}", file=sys.stderr)
-    return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_ERROR
-
-
-def tolerant_output() -> None:
-    """Printing a path or a name the terminal cannot encode must not crash the run.
-
-    A file name with undecodable bytes arrives as lone surrogates; under a strict UTF-8 (or
-    an ASCII) stdout, writing it would raise after everything was checked.
-    """
-    for stream in (sys.stdout, sys.stderr):
-        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
-            with contextlib.suppress(Exception):  # a replaced stream that cannot be reconfigured
-                stream.reconfigure(errors="backslashreplace")
-
-
-def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
-    """Like ``parse_args``, but a file whose name starts with a dash is still a file."""
-    options, unknown = parser.parse_known_args(argv)
-    strays = [arg for arg in unknown if not os.path.lexists(arg)]
-    if strays:
-        parser.error(f"unrecognized arguments: {' '.join(strays)}")
-    if unknown:
-        options.filenames = [*options.filenames, *unknown]
-    return options
-
-
-def hook_main(
-    argv: Sequence[str] | None,
-    prog: str,
-    description: str,
-    checks: Sequence[Check],
-    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
-) -> int:
-    """``main`` of a hook: the files pre-commit passes, checked by ``checks``."""
-    tolerant_output()
-    parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("filenames", nargs="*", help="files to check")
-    add_common_arguments(parser)
-    if add_arguments is not None:
-        add_arguments(parser)
-    options = parse_args(parser, argv)
-    try:
-        config = load_config(options.config)
-        findings, problems = run_checks(options.filenames, checks, config, options)
-    except FatalError as exc:
-        return fatal(prog, exc)
-    return report_and_exit(prog, options, findings, problems)

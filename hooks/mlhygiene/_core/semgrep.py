@@ -135,7 +135,6 @@ class Target(NamedTuple):
 
 
 MIN_UNITS_PER_PROCESS = 16
-PROCESSES_PER_GROUP: int | None = None  # at most this many processes per group (None: the cores)
 START_COST = 250.0  # ms: starting Semgrep and loading the rules, in the units below
 PARSE_COST = 4.0  # ms to parse one unit
 RULE_COST = 1.0  # ms to match one rule on one unit
@@ -174,13 +173,15 @@ def plan(
     texts: dict[str, str],
     infos: dict[Path, RuleInfo] | None = None,
     chosen: dict[str, frozenset[Path]] | None = None,
+    processes: int | None = None,
 ) -> list[tuple[list[Path], list[str]]]:
     """Which rules each Semgrep process runs on which targets.
 
     Each unit only needs the rules whose declared needs its text has (``mlhygiene/_core/prefilter``);
     a unit that needs none is not handed to Semgrep at all. Units needing the same rules form a
     group; groups are merged while that costs less than starting another process, and large
-    groups are split so that the processes keep every core busy. Returns (configs, targets)
+    groups are split so that the processes keep every core busy (at most ``processes`` per
+    group; default: one per core). Returns (configs, targets)
     pairs; every target that needs a rule is in exactly one pair, with every rule it needs.
     """
     infos = rule_infos(configs) if infos is None else infos
@@ -190,7 +191,7 @@ def plan(
         if rules:
             by_rules.setdefault(rules, []).append(name)
     groups = _merge([(rules, names) for rules, names in by_rules.items()], infos)
-    cores = PROCESSES_PER_GROUP or os.cpu_count() or 1
+    cores = processes or os.cpu_count() or 1
     weights = [_cost(rules, names, infos) for rules, names in groups]
     total = sum(weights) or 1.0
     pairs = []
@@ -254,6 +255,7 @@ class SemgrepRun:
         extra_rules: Sequence[str] = (),
         timeout: int = 300,
         use_cache: bool = True,
+        processes: int | None = None,
     ) -> None:
         configs = rule_files(extra_rules)
         self.timeout = timeout
@@ -270,7 +272,7 @@ class SemgrepRun:
             infos = rule_infos(configs)
             self._prepare(sources, infos)
             if self.keys:
-                for group, names in plan(configs, self.keys, infos, self.chosen):
+                for group, names in plan(configs, self.keys, infos, self.chosen, processes):
                     self.procs.append(_launch(build_command(group, names, timeout)))
         except BaseException:
             self.close()
@@ -361,8 +363,8 @@ def _parse_output(returncode: int, stdout: str, stderr: str) -> dict[str, Any]:
         if not isinstance(output, dict) or not isinstance(output.get("results"), list):
             raise ValueError("no results")
     except ValueError:
-        tail = (stderr or stdout or "").strip().splitlines()[-1:] or ["no output"]
-        raise FatalError(f"semgrep failed (exit {returncode}): {tail[0][:300]}") from None
+        cause = first_error(stderr or stdout)[:300]
+        raise FatalError(f"semgrep failed (exit {returncode}): {cause}") from None
     if not isinstance(output.get("errors"), list):
         output["errors"] = []
     if returncode not in (0, 1) and not any(not e.get("path") for e in output["errors"]):
@@ -371,6 +373,17 @@ def _parse_output(returncode: int, stdout: str, stderr: str) -> dict[str, Any]:
             {"type": "exit", "level": "error", "message": f"semgrep exited with code {returncode}"}
         )
     return output
+
+
+def first_error(text: str) -> str:
+    """Semgrep's own first error line, not the last line of a traceback that follows it."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    frames = ("Traceback", 'File "', "raise ", "^")
+    cause = re.compile(r"\berror\b|fatal|invalid|cannot|not found|failed", re.I)
+    for line in lines:
+        if cause.search(line) and not line.startswith(frames):
+            return line
+    return lines[0] if lines else "no output"
 
 
 def _map_line(unit: Unit, line: int) -> tuple[int | None, int] | None:
