@@ -28,7 +28,7 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         prefix = "unrecognized arguments: "
         if message.startswith(prefix):
-            options = [o for action in self._actions for o in action.option_strings if o.startswith("--")]
+            options = _long_options(self)
             hints = []
             for word in message[len(prefix) :].split():
                 near = closest(word.split("=", 1)[0], options) if word.startswith("-") else None
@@ -37,6 +37,17 @@ class Parser(argparse.ArgumentParser):
             if hints:
                 message += " (" + "; ".join(hints) + ")"
         super().error(escape(message))
+
+
+def _long_options(parser: argparse.ArgumentParser) -> list[str]:
+    """Every ``--option`` of ``parser`` and of its subcommands."""
+    found: list[str] = []
+    for action in parser._actions:
+        found += [o for o in action.option_strings if o.startswith("--")]
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _long_options(sub)
+    return found
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable, Sequence
 
 from mlhygiene import __version__
-from mlhygiene._core.records import FatalError, Finding
+from mlhygiene._core.records import FatalError, Finding, UsageError
 
 Key = tuple[str, str, str]
 
@@ -61,10 +61,14 @@ def write_baseline(path: str, findings: Iterable[Finding]) -> int:
         ],
     }
     tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2)
-        fh.write("\n")
-    os.replace(tmp, path)
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write the baseline ({exc.strerror or exc})") from None
     return len(entries)
 
 

@@ -39,6 +39,38 @@ def cache_root() -> Path:
     return base / "mlhygiene"
 
 
+_refused: set[Path] = set()
+
+
+def usable_root() -> Path | None:
+    """The cache folder, created private (0700); None when it must not be used.
+
+    A folder that other users can write to (or that another user owns) could feed this run
+    forged "clean" verdicts: it is not used, and a warning says so once per process.
+    """
+    root = cache_root()
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = root.stat()
+    except OSError:
+        return root  # unwritable: every write fails quietly and results are computed afresh
+    if os.name != "posix":
+        return root
+    reason = ""
+    if st.st_uid != os.geteuid():
+        reason = "it belongs to another user"
+    elif st.st_mode & 0o022:
+        reason = f"other users can write to it (mode {st.st_mode & 0o777:o}; run 'chmod 700' on it)"
+    if not reason:
+        return root
+    if root not in _refused:
+        _refused.add(root)
+        from mlhygiene._core.report import escape
+
+        print(escape(f"mlhygiene: warning: not using the cache {root}: {reason}"), file=sys.stderr)
+    return None
+
+
 def _valid_entry(data: Any) -> bool:
     """A damaged or foreign entry is a miss (recomputed), never a crash on every later run."""
     if not isinstance(data, dict):
@@ -68,14 +100,17 @@ class ResultCache:
         self.writable = True
 
     @classmethod
-    def open(cls, configs: Sequence[Path], engine: str) -> ResultCache:
+    def open(cls, configs: Sequence[Path], engine: str) -> ResultCache | None:
+        root = usable_root()
+        if root is None:
+            return None
         digest = hashlib.sha256(engine.encode())
         for config in configs:
             try:
                 digest.update(Path(config).read_bytes())
             except OSError:
                 digest.update(str(config).encode())
-        return cls(cache_root() / "semgrep-v1", digest.hexdigest())
+        return cls(root / "semgrep-v1", digest.hexdigest())
 
     def _path(self, text: str) -> Path:
         return entry_path(self.folder, digest(self.salt, text))

@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from mlhygiene._core.baseline import filter_baseline, load_baseline
+from mlhygiene._core.cache import usable_root
 from mlhygiene._core.config import Config
 from mlhygiene._core.records import CheckResult, FatalError, Finding, Problem, Source
-from mlhygiene._core.sources import SourceError, classify, load_source, parse_problems
+from mlhygiene._core.sources import SkippedData, SourceError, classify, load_source, parse_problems
 from mlhygiene._core.suppress import is_suppressed
 from mlhygiene._core.verdicts import Dependency, Probe, RunCache
 
@@ -123,6 +124,8 @@ def load_files(
     for path, kind in files:
         try:
             sources.append(load_source(path, kind, config.max_file_size, python, read(path)))
+        except SkippedData as exc:
+            problems.append(Problem(path, str(exc), fatal=False))
         except SourceError as exc:
             problems.append(Problem(path, str(exc)))
         except (RecursionError, MemoryError) as exc:
@@ -214,7 +217,8 @@ def run(
     counted = (len(files), sum(kind == "notebook" for _, kind in files))
     findings: list[Finding] = []
     problems: list[Problem] = []
-    cache = None if getattr(options, "no_cache", False) else RunCache(checks, config, options, python)
+    use_cache = not getattr(options, "no_cache", False) and usable_root() is not None
+    cache = RunCache(checks, config, options, python) if use_cache else None
     if cache is not None:
         todo = []
         for path, kind in files:

@@ -72,8 +72,17 @@ _REQUIREMENTS = re.compile(r"^(.*[-_.])?(requirements|constraints|requires)([-_.
 _ENVIRONMENT = re.compile(r"^(environment|conda|env)([-_.].*)?\.ya?ml$", re.I)
 
 
+# Data, not configuration: a file of these kinds over max-file-size (a COCO annotations JSON,
+# a CSV export, a training log) is skipped with a warning instead of failing the run.
+DATA_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson", ".geojson", ".csv", ".tsv", ".txt", ".log", ".xml"})
+
+
 class SourceError(Exception):
     """A file that cannot be loaded; the message says why (the path is added by the caller)."""
+
+
+class SkippedData(SourceError):
+    """A large data file that is not checked, by the documented rule (a warning, not an error)."""
 
 
 def classify(path: str) -> str | None:
@@ -122,6 +131,18 @@ def _has_artifact_magic(path: str) -> bool:
     except OSError:
         return False
     return ARTIFACT_MAGIC.match(head) is not None or head[257:262] == b"ustar"
+
+
+def _skip_large_data(path: str, max_bytes: int) -> None:
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return  # read_bytes says why
+    if size > max_bytes:
+        raise SkippedData(
+            f"not checked for credentials: a {size / 1048576:.1f} MB data file (over max-file-size,"
+            f" {max_bytes / 1048576:.0f} MB); data files this large are skipped"
+        )
 
 
 def read_bytes(path: str, max_bytes: int) -> bytes:
@@ -191,6 +212,8 @@ def load_source(
             raise SourceError("file not found (deleted or a broken symlink?)")
         return Source(path=path, kind=kind, text="")
     if data is None:
+        if kind == "config" and PurePath(path.lower()).suffix in DATA_SUFFIXES:
+            _skip_large_data(path, max_bytes)
         data = read_bytes(path, max_bytes)
     if kind == "notebook":
         try:
