@@ -134,3 +134,12 @@ import nltk
 
 # ok: http-url-download
 nltk.download("punkt")
+
+# --- URLs built at run time --------------------------------------------------------------
+model_host = os.environ["MODEL_HOST"]
+# ruleid: http-url-download
+state = torch.hub.load_state_dict_from_url(f"http://{model_host}/vgg16.pth", progress=True)
+# ruleid: http-url-download
+state = torch.hub.load_state_dict_from_url("http://%s/resnet50.pth" % model_host)
+# ok: http-url-download
+state = torch.hub.load_state_dict_from_url(f"https://{model_host}/vgg16.pth", progress=True)

@@ -124,12 +124,36 @@ r = requests.get("http://[::1]:8888/api/kernels")
 # ok: http-url-fetch
 r = requests.get("http://host.docker.internal:11434/api/tags")
 
-host, port = os.environ["SERVE_HOST"], 9000
-# ok: http-url-fetch
-r = requests.get(f"http://{host}:{port}/predict")
+# --- URLs built at run time: the host is unknown, the scheme is plain http -------------
 
-# ok: http-url-fetch
+host, port = os.environ["SERVE_HOST"], 9000
+# ruleid: http-url-fetch
+r = requests.get(f"http://{host}:{port}/predict")
+# ruleid: http-url-fetch
 r = requests.get("http://" + host + "/metrics")
+# ruleid: http-url-fetch
+page = urllib.request.urlopen("http://{}/sitemap.xml".format(host)).read()
+# ruleid: http-url-fetch
+page = urllib.request.urlopen("http://%s:%d/sitemap.xml" % (host, port)).read()
+# ruleid: http-url-fetch
+r = requests.get(F"HTTP://{host}/status")
+# ruleid: http-url-fetch
+r = requests.get("http://www." + os.environ["SITE"] + "/robots.txt")
+base = f"http://{host}:{port}"
+# ruleid: http-url-fetch
+r = requests.post(base + "/v1/predict", json={"x": 1})
+# ok: http-url-fetch
+r = requests.get(f"https://{host}:{port}/predict")
+# ok: http-url-fetch
+r = requests.get(f"http://localhost:{port}/predict")
+# ok: http-url-fetch
+r = requests.get(f"http://127.0.0.1:{port}/health")
+# ok: http-url-fetch
+r = requests.get(f"{scheme}://{host}/predict")
+# ok: http-url-fetch
+r = requests.get(link) if link.startswith("http://") else None
+# ok: http-url-fetch
+r = requests.get("https://" + host + "/metrics")
 
 # ok: http-url-fetch
 r = requests.get("https://web.archive.org/web/2019/" + DATA_URL)
@@ -304,7 +328,5 @@ r = requests.get("http://169.254.169.254/latest/meta-data/instance-id")
 r = requests.get("http://metadata.google.internal/computeMetadata/v1/project/project-id", headers={"Metadata-Flavor": "Google"})
 # ok: http-url-fetch
 r = requests.post("http://triton.inference.svc.cluster.local:8000/v2/models/bert/infer", json={})
-# ok: http-url-fetch
-r = requests.get("http://www." + os.environ["SITE"] + "/robots.txt")
 # ruleid: http-url-fetch
 r = requests.post("http://192.168.1.20:8000/predict", json={"x": [1, 2, 3]})

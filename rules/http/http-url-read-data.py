@@ -137,3 +137,16 @@ adult = load_table(UCI + "/adult/adult.test", sep=", ")
 titanic = load_table("/kaggle/input/titanic/test.csv")
 # ok: http-url-read-data
 frame = to_frame("http://archive.ics.uci.edu/ml/datasets/Adult")
+
+# --- URLs built at run time --------------------------------------------------------------
+mirror = os.environ["DATA_MIRROR"]
+# ruleid: http-url-read-data
+df = pd.read_csv(f"http://{mirror}/adult/adult.data", header=None)
+# ruleid: http-url-read-data
+df = pd.read_parquet("http://" + mirror + "/train.parquet")
+# ruleid: http-url-read-data
+df = pd.read_json("http://{}/rows.json".format(mirror))
+# ok: http-url-read-data
+df = pd.read_csv(f"https://{mirror}/adult/adult.data", header=None)
+# ok: http-url-read-data
+df = pd.read_csv(f"http://localhost:8080/adult.data", header=None)
