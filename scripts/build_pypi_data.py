@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mlhygiene._typosquat_names import (  # noqa: E402  (the repository, installed or not)
+from mlhygiene._typosquat.names import (  # noqa: E402  (the repository, installed or not)
     IMPORT_NAMES_FILE,
     WRONG_NAMES_FILE,
     normalise,
@@ -107,6 +107,7 @@ def _time_per_file() -> tuple[float, float]:
     """Milliseconds to check a 43-import script and a 22-cell notebook (warm, data loaded)."""
     from mlhygiene import typosquat
     from mlhygiene._core.sources import load_source
+    from mlhygiene._typosquat.local import LocalModules
 
     script = "\n".join(f"import {n}" for n in SAMPLE_IMPORTS) + "\nx = 1\n" * 50
     first = "\n".join(f"import {n}" for n in SAMPLE_IMPORTS[:20])
@@ -126,19 +127,19 @@ def _time_per_file() -> tuple[float, float]:
         times = []
         for name, kind in (("s.py", "script"), ("n.ipynb", "notebook")):
             source = load_source(str(Path(tmp) / name), kind)
-            local = typosquat.LocalModules(Path(tmp))
+            local = LocalModules(Path(tmp))
             typosquat.check_source(source, local, ())
             start = time.perf_counter()
             for _ in range(50):
-                typosquat.check_source(source, typosquat.LocalModules(Path(tmp)), ())
+                typosquat.check_source(source, LocalModules(Path(tmp)), ())
             times.append(1000 * (time.perf_counter() - start) / 50)
     return times[0], times[1]
 
 
 def report(verbose: bool) -> int:
     """Run the rule over the popular names and the import-name map; print what flags and how fast."""
-    from mlhygiene import _typosquat_names as tn
     from mlhygiene import typosquat
+    from mlhygiene._typosquat import names as tn
 
     start = time.perf_counter()
     data = tn.names()

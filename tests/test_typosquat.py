@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mlhygiene import _typosquat_names as known
 from mlhygiene import typosquat
+from mlhygiene._typosquat import names as known
+from mlhygiene._typosquat.local import LocalModules
 from tests.conftest import notebook_json
 
 # Built at run time so no credential-shaped literal sits in the repo.
@@ -235,7 +236,7 @@ def test_cached_verdict_follows_the_repository_root(in_tmp: Path, capsys: pytest
 
 def test_local_modules_record_what_a_verdict_read(in_tmp: Path) -> None:
     (in_tmp / "helpers.py").write_text("")
-    local = typosquat.LocalModules(in_tmp)
+    local = LocalModules(in_tmp)
     folders = local.folders("a.py")
     assert local.dependencies() == []  # searched, but nothing consulted: nothing depends on it
     folders = local.folders("a.py")
@@ -243,10 +244,10 @@ def test_local_modules_record_what_a_verdict_read(in_tmp: Path) -> None:
     found = local.dependencies()
     assert [key.split("\0")[0] for key, _ in found] == ["folders", "listing"]
     assert local.dependencies() == []  # reset for the next file
-    fresh = typosquat.LocalModules(in_tmp)
+    fresh = LocalModules(in_tmp)
     assert [fresh.probe(key) for key, _ in found] == [digest for _, digest in found]
     (in_tmp / "other.py").write_text("")
-    assert typosquat.LocalModules(in_tmp).probe(found[1][0]) != found[1][1]
+    assert LocalModules(in_tmp).probe(found[1][0]) != found[1][1]
     assert fresh.probe("unknown\0x") == ""
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from mlhygiene._core.records import CheckResult, Finding, Source
 from mlhygiene._core.runner import Check, Context, semgrep_check
+from mlhygiene._core.urls import host_of, is_local
 from mlhygiene.command import hook_main
 
 RULE_ID = "http-shell-download"
@@ -32,23 +33,10 @@ _INDEX_OPTION = re.compile(
     r"(?:--(?:extra-)?index-url|--find-links|--(?:default-)?index|-[if])(?:=|\s+)\S+"
 )
 _URL = re.compile(r"http://([^\s/\"'`<>|;&)]+)[^\s\"'`<>|;&)]*", re.I)
-_LOCAL_HOST = re.compile(
-    r"^(localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]|::1|host\.docker\.internal)(?::\d+)?$",
-    re.I,
-)
 MESSAGE = (
     "'{cmd}' fetches over plain http:// from {host}: anyone on the network path can swap "
     "the data, model or code it downloads. Use https:// and check the file's SHA-256."
 )
-
-
-def host_of(netloc: str) -> str:
-    """The host[:port] of a URL authority, with any user:password@ removed (never printed)."""
-    return netloc.rsplit("@", 1)[-1]
-
-
-def is_local(host: str) -> bool:
-    return bool(_LOCAL_HOST.match(host))
 
 
 def _command_words(command: str) -> Iterator[str]:

@@ -150,7 +150,7 @@ def test_warm_run_imports_no_checker(tree: Path, capsys: pytest.CaptureFixture[s
     assert scan(capsys)[0] == 1
     probe = (
         "import sys\n"
-        "from mlhygiene import cli, _typosquat_names\n"
+        "from mlhygiene import cli\nfrom mlhygiene._typosquat import names as _typosquat_names\n"
         "code = cli.main(['scan'])\n"
         "loaded = [m for m in ('detect_secrets', 'nbformat', 'mlhygiene._secrets.engine') if m in sys.modules]\n"
         "print(code, loaded, _typosquat_names.names.cache_info().currsize, file=sys.stderr)\n"

@@ -1,10 +1,12 @@
 """The pipeline every hook and ``scan`` run: look up, load, check, suppress, filter.
 
-No argument handling and no printing here (see ``mlhygiene.command`` and ``_core.report``)."""
+No argument handling here, and no printing but --debug tracebacks (see ``mlhygiene.command`` and
+``_core.report``)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -13,6 +15,7 @@ from mlhygiene._core.baseline import filter_baseline, load_baseline
 from mlhygiene._core.cache import usable_root
 from mlhygiene._core.config import Config
 from mlhygiene._core.records import CheckResult, FatalError, Finding, Problem, Source
+from mlhygiene._core.report import escape
 from mlhygiene._core.sources import SkippedData, SourceError, classify, load_source, parse_problems
 from mlhygiene._core.suppress import is_suppressed
 from mlhygiene._core.verdicts import Dependency, Probe, RunCache
@@ -132,7 +135,7 @@ def load_files(
             problems.append(Problem(path, f"could not be loaded ({type(exc).__name__})"))
         except Exception as exc:  # a loader bug on one odd file must not stop the others
             if debug:
-                traceback.print_exc()
+                print(escape(traceback.format_exc()), end="", file=sys.stderr)
             problems.append(
                 Problem(
                     path,
@@ -160,7 +163,7 @@ def _run_each(
             raise
         except Exception as exc:  # a bug must not pass as "clean"
             if getattr(options, "debug", False):
-                traceback.print_exc()
+                print(escape(traceback.format_exc()), end="", file=sys.stderr)
             crashes.append(
                 Problem(
                     "<internal>",
