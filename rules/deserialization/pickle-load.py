@@ -169,3 +169,12 @@ class LookupUnpickler(pickle.Unpickler):
 
 # todook: pickle-load
 looked_up = LookupUnpickler(io.BytesIO(blob)).load()
+
+# --- a plain alias of a load ---------------------------------------------------------------
+fast_loads = pickle.loads
+# ruleid: pickle-load
+features = fast_loads(redis_client.get("features:train"))
+# ok: pickle-load
+fast_dumps = pickle.dumps
+# ok: pickle-load
+blob = fast_dumps(features)

@@ -1,4 +1,6 @@
 # Notebook-style tests for torch-load-without-weights-only.
+import functools
+
 import torch
 import torch.nn as nn
 
@@ -109,3 +111,18 @@ def explicit_default(path):
     # None means "use this torch version's default", which is False before 2.6.
     # ruleid: torch-load-without-weights-only
     return torch.load(path, weights_only=None)
+
+# --- weights_only not visible, aliases, partials --------------------------------------------
+# ruleid: torch-load-without-weights-only
+ckpt = torch.load(ckpt_path, **loader_options)
+# ok: torch-load-without-weights-only
+ckpt = torch.load(ckpt_path, weights_only=True, **loader_options)
+load_ckpt = torch.load
+# ruleid: torch-load-without-weights-only
+state = load_ckpt("last.pt")
+# ok: torch-load-without-weights-only
+state = load_ckpt("last.pt", weights_only=True)
+# ruleid: torch-load-without-weights-only
+restore = functools.partial(torch.load, map_location="cpu")
+# ok: torch-load-without-weights-only
+restore = functools.partial(torch.load, map_location="cpu", weights_only=True)

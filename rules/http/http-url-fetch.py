@@ -330,3 +330,24 @@ r = requests.get("http://metadata.google.internal/computeMetadata/v1/project/pro
 r = requests.post("http://triton.inference.svc.cluster.local:8000/v2/models/bert/infer", json={})
 # ruleid: http-url-fetch
 r = requests.post("http://192.168.1.20:8000/predict", json={"x": [1, 2, 3]})
+
+# --- experiment trackers and URL openers ---------------------------------------------------
+import mlflow
+
+# ruleid: http-url-fetch
+mlflow.set_tracking_uri("http://mlflow.example-lab.org:5000")
+# ruleid: http-url-fetch
+os.environ["MLFLOW_TRACKING_URI"] = "http://mlflow.example-lab.org:5000"
+# ruleid: http-url-fetch
+client = mlflow.tracking.MlflowClient(tracking_uri="http://mlflow.example-lab.org")
+# ok: http-url-fetch
+mlflow.set_tracking_uri("http://localhost:5000")
+# ok: http-url-fetch
+mlflow.set_tracking_uri("https://mlflow.example-lab.org")
+# ok: http-url-fetch
+os.environ["HOMEPAGE"] = "http://example-lab.org"
+# ruleid: http-url-fetch
+page = urllib.request.URLopener().open("http://example-data.org/x.csv")
+legacy = urllib.request.FancyURLopener()
+# ruleid: http-url-fetch
+legacy.retrieve("http://example-data.org/x.csv", "x.csv")

@@ -150,3 +150,19 @@ df = pd.read_json("http://{}/rows.json".format(mirror))
 df = pd.read_csv(f"https://{mirror}/adult/adult.data", header=None)
 # ok: http-url-read-data
 df = pd.read_csv(f"http://localhost:8080/adult.data", header=None)
+
+# --- other readers that fetch a URL --------------------------------------------------------
+import lxml.etree
+import lxml.html
+from diffusers.utils import load_image
+
+# ruleid: http-url-read-data
+init = load_image("http://images.example-cdn.org/init/cat.png")
+# ruleid: http-url-read-data
+doc = lxml.html.parse("http://books.toscrape.com/index.html")
+# ruleid: http-url-read-data
+feed = lxml.etree.parse("http://feeds.example-news.org/rss.xml")
+# ok: http-url-read-data
+local = lxml.etree.parse("data/local.xml")
+# ok: http-url-read-data
+init = load_image("https://images.example-cdn.org/init/cat.png")

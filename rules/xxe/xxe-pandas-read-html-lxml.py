@@ -54,3 +54,10 @@ demo = pd.read_html("<table><tr><td>1</td></tr></table>")
 
 # ok: xxe-pandas-read-html-lxml
 html_out = pd.DataFrame({"a": [1]}).to_html()
+
+# --- a plain alias -------------------------------------------------------------------------
+read_tables = pd.read_html
+# ruleid: xxe-pandas-read-html-lxml
+tables = read_tables(page_html)
+# ok: xxe-pandas-read-html-lxml
+tables = read_tables(page_html, flavor="bs4")

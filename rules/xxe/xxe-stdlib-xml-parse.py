@@ -134,3 +134,9 @@ proxy = xmlrpc.client.ServerProxy(os.environ.get("RPC_URL", "https://rpc.example
 
 # ok: xxe-stdlib-xml-parse
 server = xmlrpc.server.SimpleXMLRPCServer(("localhost", 8000), allow_none=True)
+
+import xml.sax.expatreader
+
+# ruleid: xxe-stdlib-xml-parse
+voc_parser = xml.sax.expatreader.create_parser()
+voc_parser.parse("annotations/voc_0001.xml")
