@@ -27,6 +27,12 @@ def finding(
         ("# noqa: S301", "pickle-load", "deserialization"),
         ("# noqa: E501, S320", "lxml-parse", "xxe"),
         ("# pragma: allowlist secret", "openai-api-key", "credentials"),
+        # comments written for Semgrep's registry rules silence ours of the same category
+        ("# nosemgrep: python.lang.security.deserialization.pickle.avoid-pickle", "pickle-load", "deserialization"),
+        ("# nosem: python.lang.security.deserialization.avoid-pyyaml-load", "yaml-unsafe-load", "deserialization"),
+        ("# nosemgrep: trailofbits.python.pickles-in-pytorch.pickles-in-pytorch", "torch-load-without-weights-only", "deserialization"),
+        ("# nosemgrep: python.requests.security.disabled-cert-validation, python.lang.security.audit.insecure-transport.requests.request-with-http", "http-url-fetch", "http"),
+        ("# nosemgrep: python.lang.security.use-defused-xml", "xxe-stdlib-xml-parse", "xxe"),
     ],
 )
 def test_suppresses(comment: str, rule: str, category: str) -> None:
@@ -41,6 +47,9 @@ def test_suppresses(comment: str, rule: str, category: str) -> None:
         ("# nosec", "typosquat-import", "typosquat"),
         ("# nosemgrep", "openai-api-key", "credentials"),
         ("# nosemgrep: other-rule", "pickle-load", "deserialization"),
+        ("# nosemgrep: python.lang.security.deserialization.pickle.avoid-pickle", "http-url-fetch", "http"),
+        ("# nosemgrep: python.lang.security.use-defused-xml", "pickle-load", "deserialization"),
+        ("# nosemgrep: python.lang.security.audit.dangerous-subprocess-use", "pickle-load", "deserialization"),
         ("# noqa", "pickle-load", "deserialization"),
         ("# noqa: S301", "lxml-parse", "xxe"),
         ("# pragma: allowlist secret", "pickle-load", "deserialization"),

@@ -35,9 +35,47 @@ _BANDIT_CODES: dict[int, str] = {
     **{n: "xxe" for n in (*range(313, 321), *range(405, 412))},
 }
 
+# Rule ids users already silence for Semgrep's registry (p/python, Trail of Bits): the comment
+# `# nosemgrep: python.lang.security.deserialization.pickle.avoid-pickle` silences our rules of
+# the same category. Matched on the id's dotted path (a folder of the registry) or its last part.
+_REGISTRY_PATHS: dict[str, str] = {
+    ".deserialization.": "deserialization",
+    ".insecure-transport.": "http",
+    ".xxe.": "xxe",
+}
+_REGISTRY_NAMES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "avoid-pickle", "avoid-cpickle", "avoid-dill", "avoid-shelve", "avoid-pyyaml-load",
+            "avoid-unsafe-ruamel", "avoid-jsonpickle", "marshal-usage", "pickles-in-pytorch",
+            "pickles-in-numpy", "pickles-in-pandas", "pickles-in-torch-distributed",
+            "pickles-in-pytorch-distributed", "insecure-deserialization",
+        ),
+        "deserialization",
+    ),
+    **dict.fromkeys(
+        ("request-with-http", "http-not-https-connection", "urllib-insecure-request", "insecure-urlopen",
+         "insecure-request-object", "insecure-urlretrieve", "insecure-openerdirector-open"),
+        "http",
+    ),
+    **dict.fromkeys(
+        ("use-defused-xml", "use-defused-xml-parse", "use-defusedxml", "use-defused-xmlrpc"), "xxe"
+    ),
+}
+
+
+def registry_category(rule_id: str) -> str | None:
+    """The category of one of our rules that a Semgrep-registry rule id stands for, if any."""
+    lowered = rule_id.lower()
+    for part, category in _REGISTRY_PATHS.items():
+        if part in f".{lowered}":
+            return category
+    return _REGISTRY_NAMES.get(lowered.rsplit(".", 1)[-1])
+
+
 _OURS = re.compile(r"#\s*mlhygiene\s*:\s*ignore\b(?:\[([^\]]*)\])?", re.I)
 _NOSEC = re.compile(r"#\s*nosec\b([:\s]*(?:[BS]\d{3}[\s,]*)*)", re.I)
-_NOSEMGREP = re.compile(r"#\s*nosemgrep\b(?:\s*:\s*([\w.\-, ]+))?", re.I)
+_NOSEMGREP = re.compile(r"#\s*nosem(?:grep)?\b(?:\s*:\s*([\w.\-, ]+))?", re.I)
 _NOQA = re.compile(r"#\s*noqa\s*:\s*([A-Z]+\d+(?:[\s,]+[A-Z]+\d+)*)", re.I)
 _ALLOWLIST = re.compile(r"#\s*pragma:\s*allowlist\s+secret\b", re.I)
 _ALLOWLIST_NEXT = re.compile(r"#\s*pragma:\s*allowlist\s+nextline\s+secret\b", re.I)
@@ -70,8 +108,9 @@ def line_suppresses(line: str, finding: Finding, *, above: bool = False) -> bool
             return True
     match = _NOSEMGREP.search(line)
     if match and category in SEMGREP_CATEGORIES:
-        names = {n.rsplit(".", 1)[-1] for n in _names(match.group(1))}
-        if not names or rule in names:
+        given = _names(match.group(1))
+        names = {n.rsplit(".", 1)[-1] for n in given}
+        if not names or rule in names or any(registry_category(n) == category for n in given):
             return True
     match = _NOQA.search(line)
     if match:
