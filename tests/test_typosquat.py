@@ -363,6 +363,10 @@ def test_install_near_misses(in_tmp: Path, capsys: pytest.CaptureFixture[str], c
 REQUIREMENT_HITS = [
     ("plain", "reqeusts\n", f"1:1: {typo('typosquat-requirement', 'reqeusts', 'requests')}"),
     ("pinned", "colourama==0.1.0\n", f"1:1: {typo('typosquat-requirement', 'colourama', 'colorama')}"),
+    # a dropped letter in a four-letter word (issue: short names slipped through)
+    ("short-word", "scikit-lern\n", f"1:1: {typo('typosquat-requirement', 'scikit-lern', 'scikit-learn')}"),
+    ("short-name", "numy>=1.24\n", f"1:1: {typo('typosquat-requirement', 'numy', 'numpy')}"),
+    ("short-name-2", "flsk\n", f"1:1: {typo('typosquat-requirement', 'flsk', 'flask')}"),
     ("indented-comment", "numpy\n  reqeusts>=2  # http\n", f"2:3: {typo('typosquat-requirement', 'reqeusts', 'requests')}"),
     (
         "extras-marker",
@@ -419,6 +423,7 @@ REQUIREMENT_NEAR_MISSES = [
     ("spelling-variants", "PyYAML\nscikit_learn\nPillow\ntyping.extensions\nPython-Dateutil\n"),
     ("look-alike-real", "jellyfish\nrequests-oauthlib\ntorchvision\nscikit-image\nopencv-contrib-python\n"),
     ("boosters", "xgboost\nlightgbm\ncatboost\n"),
+    ("short-real", "nltk\ntqdm\nrich\njax\nsix\ntoml\nattrs\nblack\nmock\n"),
     ("editable", "-e .\n-e git+https://github.com/x/reqeusts.git#egg=reqeusts\n"),
     ("nested", "-r requirements-base.txt\n-c constraints.txt\n"),
     ("urls-and-paths", "./vendor/reqeusts\nhttps://example.com/reqeusts.whl\nreqeusts @ https://example.com/r.whl\n"),

@@ -242,7 +242,8 @@ def _edits(norm: str, for_imports: bool) -> list[tuple[str, str]]:
     or sits beside the one before it on the keyboard (torchx, paramz are names; numpyy,
     pandasd, dateutils are slips). For imports the last letter is never a typo and a missing
     letter needs six: local modules are singular/plural words (``schemas``, ``networks``,
-    ``paths``) one letter from a project far more often than they are typos.
+    ``paths``) one letter from a project far more often than they are typos. In dependency
+    files a missing letter counts from four-letter words on (``scikit-lern``, ``numy``).
     """
     out: list[tuple[str, str]] = []
     last = len(norm) - 1 if for_imports else len(norm)
@@ -265,7 +266,7 @@ def _edits(norm: str, for_imports: bool) -> list[tuple[str, str]]:
             )
         if for_imports and end == len(norm) and size >= 4 and norm[-1] != norm[-2]:
             out.append((norm[:-2] + norm[-1] + norm[-2], "swapped letters"))
-        if size >= (6 if for_imports else 5):
+        if size >= (6 if for_imports else 4):
             out.extend(
                 (norm[:i] + ch + norm[i:], "missing letter")
                 for i in range(start + 1, min(end, last) + 1)
