@@ -112,6 +112,26 @@ class Factory:
             + "/B" + self.chars(UPPER + DIGITS, 10) + "/" + self.chars(ALNUM, 24)
         )
 
+    def slack_legacy(self) -> str:
+        return "xo" + "xp-" + self.chars(DIGITS, 10) + "-" + self.chars(DIGITS, 11) + "-" + self.chars(LOWER + DIGITS, 32)
+
+    def slack_webhook_http(self) -> str:
+        return "http" + self.slack_webhook()[len("https"):]
+
+    def mapbox(self) -> str:
+        return "s" + "k.eyJ1Ijoi" + self.chars(ALNUM, 16) + "IiwiYSI6I" + self.chars(ALNUM, 20) + "." + self.chars(URLSAFE, 22)
+
+    def url_password(self) -> str:
+        """A password with the characters URL userinfo allows beside letters and digits."""
+        return self.chars(ALNUM, 4) + "+*&" + self.chars(ALNUM, 4) + "!$~" + self.chars(DIGITS, 2)
+
+    def mixed_quote(self) -> str:
+        return self.chars(ALNUM, 6) + '"' + self.chars(ALNUM, 12)
+
+    def spelled_password(self) -> str:
+        """A realistic password that holds the word "Secret" among enough other characters."""
+        return "Sec" + "ret#" + self.chars(LOWER, 4) + self.chars(DIGITS, 4) + "!" + self.chars(UPPER, 3)
+
     def discord(self) -> str:
         return "M" + self.chars(ALNUM, 23) + "." + self.chars(ALNUM, 6) + "." + self.chars(ALNUM, 27)
 

@@ -146,6 +146,16 @@ SCRIPT_HITS = [
     ("password", 'cnxn = pyodbc.connect("Driver={ODBC Driver 18};Server=db;UID=ml;PWD=SECRET;")', "hardcoded-credential credential assigned to 'PWD' ({s:.3}…): " + LOAD + IT),
     ("api_key", 'r = requests.get("https://api.example.com/v1/search?q=cats&api_key=SECRET")', "hardcoded-credential credential assigned to 'api_key' ({s:.4}…): " + LOAD + IT),
     ("api_key", 'if "SECRET" == api_secret:', "hardcoded-credential credential ({s:.4}…): " + LOAD + IT),
+    # shapes that were missed (detection-recall issue)
+    ("url_password", 'engine = create_engine("postgresql://ml:SECRET@db.internal:5432/ml")', "password-in-url password in a URL ({s:.4}…): " + LOAD + PASSWORD),
+    ("mixed_quote", "API_TOKEN = 'SECRET'", "hardcoded-credential credential assigned to 'API_TOKEN' ({s:.4}…): " + LOAD + IT),
+    ("api_key", 'token = jwt.encode({"sub": user_id}, "SECRET", algorithm="HS256")', "hardcoded-credential credential assigned to 'signing_key' ({s:.4}…): " + LOAD + IT),
+    ("api_key", 'sig = hmac.new(b"SECRET", body, hashlib.sha256).hexdigest()', "hardcoded-credential credential assigned to 'signing_key' ({s:.4}…): " + LOAD + IT),
+    ("api_key", 'app.secret_key = "SECRET"', "hardcoded-credential credential assigned to 'app.secret_key' ({s:.4}…): " + LOAD + IT),
+    ("spelled_password", 'DB_PASSWORD = "SECRET"', "hardcoded-credential credential assigned to 'DB_PASSWORD' ({s:.4}…): " + LOAD + IT),
+    ("mapbox", 'MAPBOX_ACCESS_TOKEN = "SECRET"', "mapbox-token Mapbox secret token ({s:.6}…): " + LOAD + TOKEN),
+    ("slack_legacy", 'slack = WebClient(token="SECRET")', "slack-token Slack token ({s:.6}…): " + LOAD + TOKEN),
+    ("slack_webhook_http", 'requests.post("SECRET", json=msg)', "slack-webhook Slack webhook URL: " + LOAD + "regenerate the webhook"),
 ]
 
 
@@ -411,6 +421,14 @@ def test_service_account_json_private_key(capsys: pytest.CaptureFixture[str]) ->
 # Decoys: what detect-secrets (or a naive regex) reports in ML code, and we must not
 # ==========================================================================================
 SCRIPT_DECOYS = {
+    # near misses of the shapes the detection-recall issue added
+    "mapbox-public": 'MAPBOX_PUBLIC = "p' + 'k.eyJ1IjoibWFwYm94IiwiYSI6ImNpejY4M29iazA2Z2gycXA4N2pmbDZmangifQ.-g_vE53SD2WrJ6tFX7QHmA"',
+    "doc-password": 'DB_PASSWORD = "MyPassword123!"',
+    "doc-password-2": 'password = "SuperSecretPassword2024"',
+    "jwt-variable-key": 'token = jwt.encode(payload, SECRET_KEY, algorithm="HS256")',
+    "jwt-env-key": 'token = jwt.encode(payload, os.environ["JWT_SECRET"], algorithm="HS256")',
+    "url-template-password": 'engine = create_engine("postgresql://ml:${DB_PASSWORD}@db:5432/ml")',
+    "url-user-only": 'engine = create_engine("postgresql://ml@db.internal:5432/ml")',
     "env-get": 'api_key = os.environ.get("OPENAI_API_KEY")',
     "env-getenv-default-empty": 'token = os.getenv("HF_TOKEN", "")',
     "getpass": 'password = getpass.getpass("Password: ")',

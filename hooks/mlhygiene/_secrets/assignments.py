@@ -21,7 +21,8 @@ from typing import NamedTuple
 
 from mlhygiene._secrets.records import CODE, CONFIG, OUTPUT, SHELL
 
-_VALUE_Q = r"(?P<prefix>[rRbBuUfF]{0,2})(?P<q>['\"])(?P<value>[^'\"\n]{1,400})(?P=q)"
+# A quoted value may hold the other kind of quote ('ab"cd'); it ends at its own.
+_VALUE_Q = r"(?P<prefix>[rRbBuUfF]{0,2})(?P<q>['\"])(?P<value>(?:(?!(?P=q))[^\n]){1,400})(?P=q)"
 _NAME = r"(?P<name>[A-Za-z_][\w.\-]{0,80})"
 
 QUOTED = re.compile(
@@ -52,6 +53,11 @@ AUTH_TUPLE = re.compile(  # requests' auth=("user", "pw"), HTTPBasicAuth("user",
     r"\b(?:auth|HTTPBasicAuth|HTTPDigestAuth|BasicAuth)\s*[=(]\s*\(?\s*[rRbBuU]?['\"][^'\"\n]*['\"]\s*,\s*"
     + _VALUE_Q
 )
+SIGNING_KEY = re.compile(  # jwt.encode(payload, "key", ...), jwt.decode(t, "key"), hmac.new(b"key", ...)
+    r"\b(?:(?P<jwt>jwt)\.(?:encode|decode)\(\s*[^,()\n]+(?:\([^()\n]*\))?[^,()\n]*,\s*(?:key\s*=\s*)?"
+    r"|hmac\.(?:new|HMAC|digest)\(\s*(?:key\s*=\s*)?)"
+    + _VALUE_Q
+)
 CONN_STRING = re.compile(  # "host=db user=ml password=…", "Server=…;UID=…;PWD=…;"
     r"['\"][^'\"\n]*?\b(?P<name>password|passwd|pwd)\s*=\s*(?P<value>[^\s'\";&{}(),]{1,200})(?=[;&\s'\"])",
     re.I,
@@ -60,7 +66,7 @@ URL_PARAM = re.compile(r"[?&](?P<name>[A-Za-z_][\w\-]{0,80})=(?P<value>[^&\s'\"#
 NETRC_INLINE = re.compile(r"\bmachine\s+\S+\s+login\s+\S+\s+(?P<name>password)\s+(?P<value>[^\s'\"]{1,400})")
 NETRC_LINE = re.compile(r"^\s*(?P<name>password)\s+(?P<value>[^\s'\"]{1,400})\s*$")
 
-_EVERYWHERE = (QUOTED, SETDEFAULT, AUTH_HEADER, AUTH_TUPLE, CONN_STRING, URL_PARAM, NETRC_INLINE)
+_EVERYWHERE = (QUOTED, SETDEFAULT, AUTH_HEADER, AUTH_TUPLE, SIGNING_KEY, CONN_STRING, URL_PARAM, NETRC_INLINE)
 _BY_MODE: dict[str, tuple[re.Pattern[str], ...]] = {
     CODE: _EVERYWHERE,
     OUTPUT: (*_EVERYWHERE, UNQUOTED, NETRC_LINE),
@@ -98,8 +104,11 @@ def assignments(line: str, mode: str, pos: int = 0, endpos: int | None = None) -
             continue
         for match in pattern.finditer(line, pos, len(line) if endpos is None else endpos):
             groups = match.groupdict()
+            name = groups.get("name") or (
+                "signing_key" if pattern is SIGNING_KEY else "password"  # AUTH_TUPLE: the second item
+            )
             yield Assignment(
-                groups.get("name") or "password",  # AUTH_TUPLE: the second item is the password
+                name,
                 match.group("value"),
                 match.start("value"),
                 match.end("value"),

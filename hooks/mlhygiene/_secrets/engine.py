@@ -38,7 +38,7 @@ _NAME_BEFORE = re.compile(
 _PRIVATE_END = re.compile(r"END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-*|---- END SSH2[A-Z ]*----|Private-MAC: \S+")
 _MAX_KEY_LINES = 200
 # Every credential name (names.py) and KeywordDetector keyword contains one of these.
-_GENERIC_CUE = re.compile(r"pass|pw|secret|token|key|cred|bearer|auth|contrase")
+_GENERIC_CUE = re.compile(r"pass|pw|secret|token|key|cred|bearer|auth|contrase|jwt\.|hmac\.")
 _GENERIC_CUE_ANY_CASE = re.compile(_GENERIC_CUE.pattern, re.I)
 # A line longer than this is searched only around its cues: the name sits at the cue, its value
 # within a few hundred characters after it.

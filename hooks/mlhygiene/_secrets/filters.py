@@ -46,13 +46,43 @@ _PLACEHOLDER_EXACT = re.compile(
 )
 
 
+# Words that documentation passwords are made of, around "password"/"secret" (MyPassword123!).
+_FILLER = re.compile(
+    r"password|passwd|secret|hunter|pass|pwd|word|my|your|our|super|strong|very|default|admin|root|"
+    r"db|test|new|dev|prod|local|user|key|the|change|me|temp|welcome|qwerty|letmein|abc|"
+    r"(?:19|20)\d\d|1234?5?6?|0000"
+)
+
+
+def _spelled_out(value: str) -> bool:
+    """The value spells "password"/"secret" and little else (``MyPassword123!``, ``s3cret``,
+    ``P@ssw0rd``, ``SuperSecretPassword2024``) — not a realistic password that happens to hold the
+    word among enough other characters (``Secret#9fK2x8812!q``)."""
+    leet = value.lower().translate(_LEET)
+    if not _SPELLED.search("".join(ch for ch in leet if ch.isalpha())):
+        return False
+    keep = [True] * len(value)
+    for match in _FILLER.finditer(leet):
+        for i in range(*match.span()):
+            keep[i] = False
+    rest = "".join(ch for ch, k in zip(value, keep, strict=True) if k)
+    classes = sum(
+        any(test(ch) for ch in rest) for test in (str.islower, str.isupper, str.isdigit, _is_symbol)
+    )
+    return len(rest) < 6 or classes < 3
+
+
+def _is_symbol(ch: str) -> bool:
+    return not ch.isalnum()
+
+
 def placeholder(c: Candidate) -> bool:
     """``YOUR_API_KEY``, ``sk-proj-xxxx…``, ``<token>``, ``EMPTY`` (vLLM), ``hf_aaaa…``, ``abcdef…``,
     a value that spells the word out (``MyPassword1``, ``s3cret``, ``P@ssw0rd``, ``hunter2``)."""
     value = c.secret
     if _PLACEHOLDER_EXACT.fullmatch(value) or _PLACEHOLDER_WORD.search(value):
         return True
-    if _SPELLED.search("".join(ch for ch in value.lower().translate(_LEET) if ch.isalpha())):
+    if _spelled_out(value):
         return True  # "MyPassword123!", "s3cret", "P@ssw0rd": documentation, not a secret
     if c.rule_id == "slack-webhook":  # the secret is the last path segment (24 characters)
         return len(value.rsplit("/", 1)[-1]) < MIN_KEY_LENGTH

@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 from detect_secrets.plugins.aws import AWSKeyDetector
 from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
 from detect_secrets.plugins.base import RegexBasedDetector
-from detect_secrets.plugins.basic_auth import BasicAuthDetector
 from detect_secrets.plugins.discord import DiscordBotTokenDetector
 from detect_secrets.plugins.github_token import GitHubTokenDetector
 from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
@@ -177,6 +176,37 @@ class SlackAppTokenDetector(RegexBasedDetector):
     )
 
 
+class SlackLegacyDetector(RegexBasedDetector):
+    """Webhooks on plain http:// and legacy token shapes detect-secrets' Slack regex misses."""
+
+    secret_type = "Slack Token"
+    denylist = (
+        re.compile(r"http://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]{12,}"),
+        re.compile(r"xox[abposr]-[0-9]{6,}-[0-9A-Za-z-]{8,}"),
+        re.compile(r"xoxe(?:\.xox[bp])?-1-[A-Za-z0-9-]{30,}"),
+    )
+
+
+class MapboxTokenDetector(RegexBasedDetector):
+    """Mapbox secret (``sk.``) and temporary (``tk.``) tokens; ``pk.`` tokens are public."""
+
+    secret_type = "Mapbox Token"
+    denylist = (re.compile(r"\b[st]k\.eyJ[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{20,}"),)
+
+
+class PasswordInUrlDetector(RegexBasedDetector):
+    """``scheme://user:password@host``, the password allowed every character a URL's userinfo
+    can carry (``+ * & ! $ ~ ; = ,``), unlike detect-secrets' BasicAuth regex."""
+
+    secret_type = "Basic Auth Credentials"
+    denylist = (
+        re.compile(
+            r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@'\"`<>{}\[\]]+:([^\s/?#@'\"`<>{}\[\]]+)@"
+            r"(?=[A-Za-z0-9\[])"
+        ),
+    )
+
+
 class EncryptedPrivateKeyDetector(RegexBasedDetector):
     secret_type = "Private Key"
     denylist = (re.compile(r"BEGIN ENCRYPTED PRIVATE KEY"),)
@@ -248,7 +278,7 @@ def _google(secret: str) -> str:
 
 
 def _slack(secret: str) -> str:
-    return "slack-webhook" if secret.lower().startswith("https://") else "slack-token"
+    return "slack-webhook" if secret.lower().startswith(("https://", "http://")) else "slack-token"
 
 
 _AWS_IDS = ("akia", "asia", "abia", "acca", "a3t")
@@ -285,13 +315,15 @@ def build_detectors() -> tuple[Detector, ...]:
         ours(AwsSecretKeyDetector, "aws-secret-key", ("secret",), 1),
         ours(AwsSecretPairDetector, "aws-secret-key", _AWS_IDS, 2),
         builtin(SlackAppTokenDetector(), _slack, ("xapp-", "hooks.slack.com")),
+        builtin(SlackLegacyDetector(), _slack, ("xox", "hooks.slack.com"), 1),
+        ours(MapboxTokenDetector, "mapbox-token", ("sk.eyj", "tk.eyj")),
         ours(EncryptedPrivateKeyDetector, "private-key", ("encrypted private key",)),
         # detect-secrets' own
         builtin(AWSKeyDetector(), _aws, (*_AWS_IDS, "aws"), 1),
         builtin(
             AzureStorageKeyDetector(), _fixed("azure-storage-key"), ("accountkey=",), lead="AccountKey="
         ),
-        builtin(BasicAuthDetector(), _fixed("password-in-url"), ("://",), 2),
+        ours(PasswordInUrlDetector, "password-in-url", ("://",), 2),
         builtin(DiscordBotTokenDetector(), _fixed("discord-bot-token"), (), 1),
         builtin(GitHubTokenDetector(), _fixed("github-token"), _GITHUB, whole=True),
         builtin(GitLabTokenDetector(), _fixed("gitlab-token"), _GITLAB, whole=True),

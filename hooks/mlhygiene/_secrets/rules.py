@@ -35,6 +35,7 @@ RULES: dict[str, Rule] = {
     "azure-storage-key": Rule("Azure storage account key", _KEY),
     "slack-token": Rule("Slack token", _TOKEN, ("xox",)),
     "slack-webhook": Rule("Slack webhook URL", "regenerate the webhook"),
+    "mapbox-token": Rule("Mapbox secret token", _TOKEN, ("sk.", "tk.")),
     "discord-bot-token": Rule("Discord bot token", _TOKEN),
     "telegram-bot-token": Rule("Telegram bot token", _TOKEN),
     "stripe-api-key": Rule("Stripe live key", _KEY, ("sk_live_", "rk_live_")),
