@@ -46,7 +46,7 @@ def test_realistic_script(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert run(capsys, "download.py") == (
         1,
         [
-            "download.py:11:18: http-url-read-data",
+            "download.py:8:8: http-url-read-data",  # the constant, not the call
             "download.py:12:21: http-url-fetch",
             "download.py:13:13: http-url-fetch",
             "download.py:14:41: http-url-download",
@@ -90,3 +90,55 @@ def test_shell_message_never_prints_credentials(in_tmp: Path, capsys: pytest.Cap
         " check the file's SHA-256.\n"
     )
     assert "s3cr3tpass" not in out
+
+
+MESSAGE = (
+    "http-url-fetch HTTP request to a plain http:// URL: anyone on the network path can read it and swap"
+    " what comes back (data, model, code). Use https:// and check the SHA-256 of what you download."
+)
+
+
+def test_one_finding_per_literal_naming_every_call(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_tmp / "client.py").write_text(
+        "import requests\n"
+        'BASE = "http://api.example-lab.org"\n'
+        'PREDICT = BASE + "/v1/predict"\n'
+        "\n"
+        "def health():\n"
+        '    return requests.get(BASE + "/health")\n'
+        "\n"
+        "def predict(x):\n"
+        "    return requests.post(PREDICT, json=x)\n"
+        'r = requests.get(f"http://{host}/metrics")  # a literal of its own\n'
+    )
+    assert http_urls.main(["client.py"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"client.py:2:8: {MESSAGE} Fetched or sent by requests.get at line 6, requests.post at line 9.",
+        f"client.py:10:18: {MESSAGE} Fetched or sent by requests.get at line 10.",
+    ]
+
+
+def test_a_notebook_constant_is_reported_in_its_own_cell(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_tmp / "nb.ipynb").write_text(
+        notebook_json(
+            [
+                'import pandas as pd\nDATA_URL = "http://archive.example.org/adult.data"',
+                ("markdown", "# Load"),
+                "df = pd.read_csv(DATA_URL, header=None)",
+            ]
+        )
+    )
+    assert http_urls.main(["nb.ipynb"]) == 1
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("nb.ipynb:cell 1:2:12: http-url-read-data ")
+    assert line.endswith(" Fetched or sent by pd.read_csv at cell 3 line 1.")
+
+
+def test_silencing_the_literal_or_every_call(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_tmp / "a.py").write_text(
+        'import requests\nURL = "http://data.example.org/x"  # mlhygiene: ignore[http-url-fetch]\nrequests.get(URL)\n'
+    )
+    (in_tmp / "b.py").write_text(
+        'import requests\nURL = "http://data.example.org/x"\nrequests.get(URL)  # nosemgrep\n'
+    )
+    assert http_urls.main(["a.py", "b.py"]) == 0

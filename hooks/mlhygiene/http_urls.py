@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from mlhygiene._core.records import CheckResult, Finding, Source
 from mlhygiene._core.runner import Check, Context, semgrep_check
 from mlhygiene._core.urls import host_of, is_local
+from mlhygiene._http_literals import at_literals
 from mlhygiene.command import hook_main
 
 RULE_ID = "http-shell-download"
@@ -92,10 +93,16 @@ def shell_findings(source: Source) -> list[Finding]:
     return findings
 
 
+# The taint rules: a literal reaches a call. Their findings are reported at the literal.
+AT_LITERAL = frozenset({"http-url-fetch", "http-url-read-data", "http-url-download"})
+
+
 def _run(sources: Sequence[Source], ctx: Context) -> CheckResult:
     result = SEMGREP.run(sources, ctx)
+    taint = [f for f in result.findings if f.rule_id in AT_LITERAL]
+    other = [f for f in result.findings if f.rule_id not in AT_LITERAL]
     shell = [f for s in sources if s.shell_lines for f in shell_findings(s)]
-    return CheckResult(result.findings + shell, result.problems)
+    return CheckResult(other + at_literals(taint, sources) + shell, result.problems)
 
 
 SEMGREP = semgrep_check("http", "http")

@@ -1,0 +1,213 @@
+"""Report an http finding where the thing to change is: the ``http://`` literal.
+
+Semgrep's taint rules report at the sink (the call that fetches). The fix is to the literal, and
+one constant used by five calls is one mistake, not five. So each sink is traced back, within
+its file, to the ``http://`` literals that reach it: directly (the literal is the argument or part
+of it), or through names assigned from them (``BASE = "http://…"``; ``URL = BASE + "/x"``). The
+findings of one literal become one finding at the literal, naming every call that uses it. A sink
+that cannot be traced this way stays where Semgrep put it. Nothing here runs the code.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
+
+from mlhygiene._core.records import Finding, Source, Unit
+from mlhygiene._core.suppress import is_suppressed
+
+_HTTP = re.compile(r"(?i)^http://")
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+_CALLEE = re.compile(r"([A-Za-z_][\w.]*)\s*\((?:[^()]|\([^()]*\))*$")
+_MAX_USES = 4  # calls named in one message
+
+
+class Literal(NamedTuple):
+    cell: int | None
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+class Flows(NamedTuple):
+    literals: tuple[Literal, ...]  # every http:// literal of the file
+    names: dict[str, tuple[Literal, ...]]  # a name -> the literals its (last) assignment holds
+
+
+def _is_http(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(_HTTP.match(node.value))
+    if isinstance(node, ast.JoinedStr) and node.values:
+        first = node.values[0]
+        return isinstance(first, ast.Constant) and isinstance(first.value, str) and bool(
+            _HTTP.match(first.value)
+        )
+    return False
+
+
+def _column(lines: Sequence[str], line: int, offset: int) -> int:
+    """ast's UTF-8 byte offset as a 1-based character column."""
+    if not 1 <= line <= len(lines):
+        return offset + 1
+    return len(lines[line - 1].encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "ignore")) + 1
+
+
+def _where(unit: Unit, lines: Sequence[str], node: ast.expr, text: str) -> Literal | None:
+    end_line = node.end_lineno or node.lineno
+    start_col = _column(lines, node.lineno, node.col_offset)
+    end_col = _column(lines, end_line, node.end_col_offset or node.col_offset) - 1
+    if not unit.line_map:
+        return Literal(None, node.lineno, start_col, end_line, end_col + 1, text)
+    if not (1 <= node.lineno <= len(unit.line_map) and 1 <= end_line <= len(unit.line_map)):
+        return None
+    start, end = unit.line_map[node.lineno - 1], unit.line_map[end_line - 1]
+    if start is None or end is None or start[0] != end[0]:
+        return None
+    return Literal(start[0], start[1], start_col, end[1], end_col + 1, text)
+
+
+class _Collector(ast.NodeVisitor):
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+        self.lines = unit.text.splitlines()
+        self.literals: list[Literal] = []
+        self.names: dict[str, tuple[Literal, ...]] = {}
+
+    def _text(self, node: ast.expr) -> str:
+        segment = ast.get_source_segment(self.unit.text, node)
+        return segment or ""
+
+    def _reaching(self, node: ast.expr) -> tuple[Literal, ...]:
+        """The literals in ``node``, and those of the names it reads."""
+        found: list[Literal] = []
+        for sub in ast.walk(node):
+            if _is_http(sub):
+                where = _where(self.unit, self.lines, sub, self._text(sub))  # type: ignore[arg-type]
+                if where is not None:
+                    found.append(where)
+            elif isinstance(sub, ast.Name):
+                found += self.names.get(sub.id, ())
+        return tuple(dict.fromkeys(found))
+
+    def generic_visit(self, node: ast.AST) -> None:
+        if _is_http(node):
+            where = _where(self.unit, self.lines, node, self._text(node))  # type: ignore[arg-type]
+            if where is not None:
+                self.literals.append(where)
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+            targets, value = [node.target], node.value
+        if value is not None:
+            reaching = self._reaching(value)
+            for target in targets:
+                name = target.id if isinstance(target, ast.Name) else (
+                    target.attr if isinstance(target, ast.Attribute) else None
+                )
+                if name is not None:
+                    if reaching:
+                        self.names[name] = reaching
+                    else:
+                        self.names.pop(name, None)
+        super().generic_visit(node)
+
+
+def flows(source: Source) -> Flows:
+    literals: list[Literal] = []
+    names: dict[str, tuple[Literal, ...]] = {}
+    for unit in source.units:
+        try:
+            tree = ast.parse(unit.text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        collector = _Collector(unit)
+        collector.names = names  # notebook cells share one namespace
+        try:
+            collector.visit(tree)
+        except RecursionError:
+            continue
+        literals += collector.literals
+    return Flows(tuple(dict.fromkeys(literals)), names)
+
+
+def _inside(lit: Literal, f: Finding) -> bool:
+    return (
+        lit.cell == f.cell
+        and (lit.line, lit.column) >= (f.line, f.column)
+        and (lit.end_line, lit.end_column) <= (f.end_line, f.end_column)
+    )
+
+
+def _sources_of(f: Finding, source: Source, found: Flows) -> tuple[Literal, ...]:
+    direct = tuple(lit for lit in found.literals if _inside(lit, f))
+    if direct or f.line != f.end_line:
+        return direct
+    text = source.line_text(f.line, f.cell)[f.column - 1 : f.end_column - 1]
+    reached: list[Literal] = []
+    for name in _IDENT.findall(text):
+        reached += found.names.get(name, ())
+    return tuple(dict.fromkeys(reached))
+
+
+def _callee(f: Finding, source: Source) -> str:
+    prefix = source.line_text(f.line, f.cell)[: f.column - 1]
+    match = _CALLEE.search(prefix)
+    return match.group(1) if match else "a call"
+
+
+def _place(f: Finding, lit: Literal) -> str:
+    if f.cell is not None and f.cell != lit.cell:
+        return f"cell {f.cell} line {f.line}"
+    return f"line {f.line}"
+
+
+def at_literals(findings: Sequence[Finding], sources: Sequence[Source]) -> list[Finding]:
+    """``findings`` (of the http taint rules) moved to the literals that reach them, one each."""
+    by_path = {s.path: s for s in sources}
+    flows_of: dict[str, Flows] = {}
+    grouped: dict[tuple[str, Literal], list[Finding]] = {}
+    kept: list[Finding] = []
+    for f in findings:
+        source = by_path.get(f.path)
+        if source is None or source.kind not in ("script", "notebook"):
+            kept.append(f)
+            continue
+        if is_suppressed(f, source):
+            continue  # silenced at the call: it adds nothing to the literal's finding
+        if f.path not in flows_of:
+            flows_of[f.path] = flows(source)
+        literals = _sources_of(f, source, flows_of[f.path])
+        if not literals:
+            kept.append(f)
+            continue
+        for lit in literals:
+            grouped.setdefault((f.path, lit), []).append(f)
+    return kept + list(_merged(grouped, by_path))
+
+
+def _merged(
+    grouped: dict[tuple[str, Literal], list[Finding]], by_path: dict[str, Source]
+) -> Iterator[Finding]:
+    for (path, lit), uses in grouped.items():
+        uses = sorted(set(uses), key=lambda f: f.sort_key())
+        first = uses[0]
+        calls = list(dict.fromkeys(f"{_callee(f, by_path[path])} at {_place(f, lit)}" for f in uses))
+        more = f" and {len(calls) - _MAX_USES} more" if len(calls) > _MAX_USES else ""
+        severity = "error" if any(f.severity == "error" for f in uses) else first.severity
+        yield first._replace(
+            line=lit.line,
+            column=lit.column,
+            end_line=lit.end_line,
+            end_column=lit.end_column,
+            cell=lit.cell,
+            severity=severity,
+            message=f"{first.message} Fetched or sent by {', '.join(calls[:_MAX_USES])}{more}.",
+            matched=lit.text,
+            stored_fingerprint="",
+        )
