@@ -168,7 +168,7 @@ def sklearn_models() -> dict[str, Any]:
         "gbm": GradientBoostingClassifier(n_estimators=5).fit(x, y),
         "hgb": HistGradientBoostingRegressor(max_iter=5).fit(x, y),
         "linear": LinearRegression().fit(x, y), "ridge": Ridge().fit(x, y),
-        "svc": SVC(probability=False).fit(x, y), "knn": KNeighborsClassifier().fit(x, y),
+        "svc": SVC().fit(x, y), "knn": KNeighborsClassifier().fit(x, y),
         "tree": DecisionTreeRegressor(max_depth=3).fit(x, y),
         "onehot": OneHotEncoder().fit(cat), "labels": LabelEncoder().fit(["a", "b", "a"]),
         "tfidf": make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(

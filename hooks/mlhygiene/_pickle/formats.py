@@ -325,7 +325,13 @@ class Scanner:
         self.keras += [(label, what) for what in found]
 
     def hdf5(self, source: Input, label: str, depth: int) -> None:
-        """A legacy Keras model (``model.save("m.h5")``): its ``model_config`` attribute."""
+        """A legacy Keras model (``model.save("m.h5")``): its ``model_config`` attribute.
+
+        Weights files (``*.weights.h5``, as in a ``.keras`` zip) are read by ``load_weights``,
+        which never looks at a model config: nothing there runs code.
+        """
+        if source.name.lower().endswith(".weights.h5"):
+            return
         source = self.on_disk(source)
         assert source.path is not None
         try:

@@ -17,6 +17,7 @@ MAX_CONFIG = 64 << 20  # bytes of a config.json / model_config
 MAX_NODES = 1_000_000  # JSON values walked
 LAMBDA_CLASSES = frozenset({"Lambda", "__lambda__"})
 KERAS_MODULES = ("keras.", "tensorflow.keras", "tensorflow.python.keras", "tf_keras", "keras_")
+LAMBDA_FUNCTION = "a lambda function (Python bytecode)"
 _KERAS_ZIP_MEMBERS = frozenset({"metadata.json", "model.weights.h5", "model.weights.npz"})
 
 
@@ -48,6 +49,8 @@ def unsafe(data: bytes | str) -> list[str]:
         what = _judge(node)
         if what and what not in found:
             found.append(what)
+    if any(what.startswith("a Lambda layer") for what in found):  # its function: said already
+        found = [what for what in found if what != LAMBDA_FUNCTION]
     return found
 
 
@@ -76,7 +79,7 @@ def _judge(node: dict[str, Any]) -> str | None:
     if cls == "Lambda":
         return f"a Lambda layer{_name(node)} (its function is Python bytecode)"
     if cls == "__lambda__" or node.get("function_type") == "lambda":
-        return "a lambda function (Python bytecode)"
+        return LAMBDA_FUNCTION
     module = node.get("module")
     label = cls if isinstance(cls, str) else "an object"
     if isinstance(module, str) and not keras_module(module):
