@@ -223,14 +223,15 @@ class Scanner:
     ) -> Walk | None:
         """Walk one pickle; record its references; None when it is malformed.
 
-        A stream that does not parse is a problem when the name promises a pickle and the
-        content is not text; otherwise it may be no pickle at all, and only the calls it
-        would make before the unpickler fails are reported.
+        A stream that does not parse is a problem when the name promises a pickle, unless it
+        is text that names nothing importable (a ``.pth`` file of paths); otherwise it may be
+        no pickle at all, and only the calls it would make before the unpickler fails count.
         """
         try:
             result = walk(stream)
         except Malformed as exc:
-            if named and not (text and not exc.limit):
+            plain_text = text and not exc.limit and not any(r.importable() for r in exc.partial.refs)
+            if named and not plain_text:
                 self.record(label, exc.partial.refs)
                 self.problem(label, str(exc) if exc.limit else f"malformed pickle ({exc})")
             else:
