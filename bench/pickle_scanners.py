@@ -102,10 +102,11 @@ def build_sets(out: Path) -> tuple[list[Path], list[Path]]:
     return sorted(bad.iterdir()), sorted(good.iterdir())
 
 
-def per_file(command: list[str], files: list[Path]) -> set[Path]:
+def per_file(command: list[str], files: list[Path], cwd: Path) -> set[Path]:
+    """Run ``command FILE`` for each file (in ``cwd``: fickling writes safety_results.json there)."""
     flagged = set()
     for path in files:
-        result = subprocess.run([*command, str(path)], capture_output=True, env=ENV, timeout=300)
+        result = subprocess.run([*command, str(path)], capture_output=True, env=ENV, timeout=300, cwd=cwd)
         if result.returncode != 0:
             flagged.add(path)
     return flagged
@@ -114,7 +115,7 @@ def per_file(command: list[str], files: list[Path]) -> set[Path]:
 def modelaudit(folder: Path, files: list[Path]) -> set[Path]:
     result = subprocess.run(
         ["modelaudit", "scan", "--no-cache", "--format", "json", str(folder)],
-        capture_output=True, env=ENV, timeout=600, text=True,
+        capture_output=True, env=ENV, timeout=900, text=True, cwd=folder.parent,
     )
     try:
         report = json.loads(result.stdout)
@@ -177,8 +178,8 @@ def main(argv: list[str] | None = None) -> int:
             caught = modelaudit(args.out / "malicious", malicious)
             alarms = modelaudit(args.out / "benign", benign)
         else:
-            caught = per_file(PER_FILE[tool], malicious)
-            alarms = per_file(PER_FILE[tool], benign)
+            caught = per_file(PER_FILE[tool], malicious, args.out)
+            alarms = per_file(PER_FILE[tool], benign, args.out)
         seconds = time.perf_counter() - start
         rows.append(f"| {tool} | {len(caught)}/{len(malicious)} | {len(alarms)}/{len(benign)} | {seconds:.1f} |")
         log = args.out / f"{tool}.txt"
