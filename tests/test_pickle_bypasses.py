@@ -268,3 +268,20 @@ def test_getattr(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes
     code, out, _ = run(capsys, str(path))
     found = [re.sub(r"^\S+ (\S+) the pickle imports (\S+) .*", r"\1 \2", line) for line in out]
     assert (code, found) == ((0, []) if expected is None else (1, [expected]))
+
+
+def test_binary_file_without_newlines_is_not_read_to_its_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """'PAR1' starts like PERSID (a line argument): the walk stops at 1 MiB, not at the end."""
+    path = tmp_path / "table.parquet"
+    path.write_bytes(b"PAR1" + bytes(range(11, 256)) * (24 << 12))  # about 24 MB, no newline
+    spent: list[int] = []
+    original = stream.Budget.spend
+
+    def counting(self: stream.Budget, n: int) -> None:
+        spent.append(n)
+        original(self, n)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stream.Budget, "spend", counting)
+        assert run(capsys, str(path)) == (0, [], [])
+    assert 0 < sum(spent) <= 2 << 20

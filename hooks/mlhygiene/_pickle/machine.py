@@ -286,7 +286,9 @@ class _Machine:
         if op.name in ("GLOBAL", "INST"):
             return self.name_line(), self.name_line()
         try:
-            return op.arg.reader(cast(IO[bytes], _Lines(self.s)))
+            if op.name == "STRING" and self.s.peek(1) not in (b"'", b'"'):  # the unpickler's own check
+                raise self.fail(f"bad STRING argument at offset {self.offset} (no quote)")
+            return op.arg.reader(cast(IO[bytes], _Lines(self.s, op.name in ("STRING", "UNICODE"))))
         except LineTooLong:
             if op.name in ("STRING", "UNICODE"):  # a long protocol-0 string: skipped
                 return OPAQUE
@@ -296,7 +298,7 @@ class _Machine:
 
     def name_line(self) -> str:
         try:
-            return self.s.readline()[:-1].decode("utf-8")
+            return self.s.readline(skip_long=False)[:-1].decode("utf-8")
         except LineTooLong:
             raise self.fail(f"a global name longer than 1 MiB at offset {self.offset}") from None
         except UnicodeDecodeError:
@@ -609,11 +611,12 @@ def _latin1_args(args: Any) -> bool:
 class _Lines:
     """What pickletools' line readers need: ``readline`` (bounded) on our stream."""
 
-    def __init__(self, stream: Stream) -> None:
+    def __init__(self, stream: Stream, skip_long: bool) -> None:
         self.s = stream
+        self.skip_long = skip_long  # a long string is skipped; any other long line is an error
 
     def readline(self) -> bytes:
-        return self.s.readline()
+        return self.s.readline(skip_long=self.skip_long)
 
     def read(self, n: int) -> bytes:
         return self.s.read(n)
