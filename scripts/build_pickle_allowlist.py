@@ -8,6 +8,10 @@ never written (they are printed instead, for review).
 
     python scripts/build_pickle_allowlist.py            # rewrite the data file
     python scripts/build_pickle_allowlist.py --check    # exit 1 if a recorded global is missing
+
+Run it under several library versions (a venv with older numpy/pandas/scikit-learn, with
+PYTHONPATH=hooks): entries are added, never removed, so the file covers every version it was
+run with; the header says which.
 """
 
 from __future__ import annotations
@@ -38,7 +42,14 @@ def every_sklearn_estimator() -> Iterator[tuple[str, Any]]:
     import numpy as np
     from sklearn.datasets import make_classification
     from sklearn.utils import all_estimators
-    from sklearn.utils._test_common.instance_generator import _construct_instances
+
+    try:
+        from sklearn.utils._test_common.instance_generator import _construct_instances
+    except ImportError:  # scikit-learn < 1.6
+        from sklearn.utils.estimator_checks import _construct_instance
+
+        def _construct_instances(cls: Any) -> Iterator[Any]:
+            yield _construct_instance(cls)
 
     x, y = make_classification(n_samples=60, n_features=6, n_informative=3, random_state=0)
     x_pos = np.abs(x)
@@ -107,10 +118,12 @@ def main(argv: list[str] | None = None) -> int:
         for path in missing:
             print(f"missing from {OUT.name}: {path}", file=sys.stderr)
         return 1 if missing else 0
+    runs = [line for line in text.splitlines() if line.startswith("# from: ")]
+    run = f"# from: Python {sys.version.split()[0]}, {versions()}."
     header = (
         "# Globals that real artifacts contain, recorded by scripts/build_pickle_allowlist.py\n"
-        f"# from: Python {sys.version.split()[0]}, {versions()}.\n"
-        "# One dotted path a line; exact matches only (a method of a listed class is not listed).\n"
+        + "".join(f"{line}\n" for line in dict.fromkeys([*runs, run]))
+        + "# One dotted path a line; exact matches only (a method of a listed class is not listed).\n"
     )
     OUT.write_text(header + "".join(f"{path}\n" for path in sorted(safe | current)))
     print(f"{len(safe)} globals recorded ({len(safe - current)} new) in {OUT}", file=sys.stderr)
