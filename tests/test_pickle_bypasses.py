@@ -285,3 +285,16 @@ def test_binary_file_without_newlines_is_not_read_to_its_end(tmp_path: Path, cap
         patch.setattr(stream.Budget, "spend", counting)
         assert run(capsys, str(path)) == (0, [], [])
     assert 0 < sum(spent) <= 2 << 20
+
+
+def test_protocol_0_pickle_padded_far_out_is_found(tmp_path: Path, canary: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A long string, then POP: the first import lies past any cheap look at the head."""
+    path = tmp_path / "weights"
+    path.write_bytes(b"S'" + b"x" * 20_000 + b"'\n0" + system(canary, 0))
+    code, out, _ = run(capsys, str(path))
+    assert code == 1 and [line.split(" (offset")[0] for line in out] == [
+        f"{path}:1:1: pickle-dangerous-global the pickle imports posix.system (os.system)"
+    ]
+    code = cli.main(["scan", "--only", "pickle-files", "--no-cache", str(path)])
+    assert code == 1
+    capsys.readouterr()

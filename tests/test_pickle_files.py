@@ -508,7 +508,9 @@ def test_json_output(tmp_path: Path, canary: str, capsys: pytest.CaptureFixture[
         ("features", b"\x93NUMPY\x01\x00", "artifact"),
         ("blob", b"\x1f\x8b\x08\x00", "artifact"),
         ("exploit", b"cos\nsystem\n(S'id'\ntR.", "artifact"),
-        ("notes", b"just text\n", None),
+        ("notes", b"just text\n", "artifact"),  # text that starts like a pickle: the hook parses it
+        ("notes.md", b"just text\n", None),
+        ("notes", b"# just text\n", None),
         ("image.png", b"\x89PNG\r\n\x1a\n", None),
     ],
 )

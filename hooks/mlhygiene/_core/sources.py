@@ -77,6 +77,13 @@ ARTIFACT_MAGIC = re.compile(
     rb"|\x80[\x00-\x05]|\x95|[ci][\w.]+\n[\w.]+\n|\x89HDF\r\n\x1a\n|7z\xbc\xaf\x27\x1c|Rar!\x1a\x07"
     rb"|\x28\xb5\x2f\xfd)"
 )
+DOCUMENT_SUFFIXES = frozenset(
+    {
+        ".md", ".rst", ".csv", ".tsv", ".html", ".htm", ".css", ".js", ".ts", ".tex", ".xml", ".svg",
+        ".log", ".c", ".h", ".cpp", ".hpp", ".java", ".go", ".rs", ".rb", ".jl", ".m", ".lua", ".scala",
+        ".kt", ".swift", ".php", ".pl", ".bib", ".sty", ".cls", ".tsx", ".jsx", ".vue", ".lock", ".in",
+    }
+)
 _GLOBAL_LINE = re.compile(rb"[ci][A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n")
 _PNG = b"\x89PNG\r\n\x1a\n"  # NEWTRUE, then PERSID: no unpickler without persistent_load gets further
 _BINARY = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
@@ -139,9 +146,13 @@ def _has_artifact_magic(path: str) -> bool:
         return False
     if ARTIFACT_MAGIC.match(head) is not None or head[257:262] == b"ustar":
         return True
-    if head[:1] and head[0] in _OPCODE_BYTES and _BINARY.search(head[:512]) and not head.startswith(_PNG):
-        return True  # a binary file that may be a pickle: the hook parses it
-    return _GLOBAL_LINE.search(head) is not None
+    if not head[:1] or head[0] not in _OPCODE_BYTES or head.startswith(_PNG):
+        return False
+    if _BINARY.search(head[:512]) or _GLOBAL_LINE.search(head):
+        return True  # a binary file, or text naming a global, that may be a pickle: the hook parses it
+    # text that starts with an opcode: a protocol-0 pickle may pad its first import far out
+    # (a long string, then POP); documents and code under their usual names are not read
+    return PurePath(path).suffix.lower() not in DOCUMENT_SUFFIXES
 
 
 def read_bytes(path: str, max_bytes: int) -> bytes:

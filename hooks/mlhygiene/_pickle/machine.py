@@ -286,7 +286,7 @@ class _Machine:
         if op.name in ("GLOBAL", "INST"):
             return self.name_line(), self.name_line()
         try:
-            if op.name == "STRING" and self.s.peek(1) not in (b"'", b'"'):  # the unpickler's own check
+            if op.name == "STRING" and self.s.peek(1) not in (b"'", b'"', b""):  # the unpickler's check
                 raise self.fail(f"bad STRING argument at offset {self.offset} (no quote)")
             return op.arg.reader(cast(IO[bytes], _Lines(self.s, op.name in ("STRING", "UNICODE"))))
         except LineTooLong:
