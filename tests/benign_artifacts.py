@@ -15,6 +15,7 @@ import collections
 import datetime
 import decimal
 import fractions
+import functools
 import importlib.util
 import io
 import pathlib
@@ -178,42 +179,72 @@ def sklearn_models() -> dict[str, Any]:
     return models
 
 
-def _sklearn() -> Iterator[tuple[str, Writer]]:
-    models = sklearn_models()
-    yield "sklearn-models.pkl", _pickled(models, 4)
-    yield "sklearn-forest-p2.pkl", _pickled(models["forest"], 2)
-    yield "sklearn-pipeline-p5.pickle", _pickled(models["pipeline"], 5)
-    if _has("joblib"):
-        import joblib
+_fitted = functools.cache(sklearn_models)  # fitted once, when the first file is written
 
+
+def _lazy(key: str | None, protocol: int) -> Writer:
+    def write(path: Path) -> None:
+        models = _fitted()
+        path.write_bytes(pickle.dumps(models if key is None else models[key], protocol=protocol))
+
+    return write
+
+
+def _sklearn() -> Iterator[tuple[str, Writer]]:
+    yield "sklearn-models.pkl", _lazy(None, 4)
+    yield "sklearn-forest-p2.pkl", _lazy("forest", 2)
+    yield "sklearn-pipeline-p5.pickle", _lazy("pipeline", 5)
+    if _has("joblib"):
         for compress in (0, 3, "bz2", "xz"):
             def dump(path: Path, compress: Any = compress) -> None:
-                joblib.dump(models, path, compress=compress)
+                import joblib
+
+                joblib.dump(_fitted(), path, compress=compress)
 
             yield f"sklearn-{compress}.joblib", dump
 
 
-def _boosters() -> Iterator[tuple[str, Writer]]:
+def _data() -> tuple[Any, Any]:
     import numpy as np
 
     rng = np.random.default_rng(0)
-    x, y = rng.normal(size=(80, 4)), rng.integers(0, 2, 80)
+    return rng.normal(size=(80, 4)), rng.integers(0, 2, 80)
+
+
+@functools.cache
+def _lightgbm() -> Any:
+    import lightgbm
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return lightgbm.LGBMClassifier(n_estimators=3, verbose=-1).fit(*_data())
+
+
+def _write_lightgbm(path: Path) -> None:
+    clf = _lightgbm()
+    path.write_bytes(pickle.dumps({"clf": clf, "booster": clf.booster_}))
+
+
+def _dump_lightgbm(path: Path) -> None:
+    import joblib
+
+    joblib.dump(_lightgbm(), path, compress=3)
+
+
+def _write_xgboost(path: Path) -> None:
+    import xgboost
+
+    model = xgboost.XGBClassifier(n_estimators=3).fit(*_data())
+    path.write_bytes(pickle.dumps({"clf": model, "booster": model.get_booster()}))
+
+
+def _boosters() -> Iterator[tuple[str, Writer]]:
     if _has("lightgbm"):
-        import lightgbm
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            clf = lightgbm.LGBMClassifier(n_estimators=3, verbose=-1).fit(x, y)
-        yield "lightgbm.pkl", _pickled({"clf": clf, "booster": clf.booster_})
+        yield "lightgbm.pkl", _write_lightgbm
         if _has("joblib"):
-            import joblib
-
-            yield "lightgbm.joblib", lambda path: joblib.dump(clf, path, compress=3)
+            yield "lightgbm.joblib", _dump_lightgbm
     if _has("xgboost"):
-        import xgboost
-
-        model = xgboost.XGBClassifier(n_estimators=3).fit(x, y)
-        yield "xgboost.pkl", _pickled({"clf": model, "booster": model.get_booster()})
+        yield "xgboost.pkl", _write_xgboost
 
 
 def writers() -> Iterator[tuple[str, Writer]]:

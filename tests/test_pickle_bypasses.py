@@ -298,3 +298,40 @@ def test_protocol_0_pickle_padded_far_out_is_found(tmp_path: Path, canary: str, 
     code = cli.main(["scan", "--only", "pickle-files", "--no-cache", str(path)])
     assert code == 1
     capsys.readouterr()
+
+
+def test_zip_appended_to_a_benign_pickle(tmp_path: Path, canary: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """pickle.load reads the benign head; zipfile.ZipFile(path) finds the zip at the end."""
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps({"a": 1}, 4) + zip_of({"archive/data.pkl": system(canary)}))
+    code, out, _ = run(capsys, str(path))
+    assert code == 1 and [line.split(" (offset")[0] for line in out] == [
+        f"{path}:1:1: pickle-dangerous-global archive/data.pkl imports posix.system (os.system)"
+    ]
+
+
+def _corrupt(data: bytes, member: str, *, crc: bool = False, flags: int = 0) -> bytes:
+    """Edit a member's CRC or flag bits in its central directory entry (what zipfile checks)."""
+    out = bytearray(data)
+    index = data.find(b"PK\x01\x02")
+    while index != -1:
+        name_len = int.from_bytes(data[index + 28 : index + 30], "little")
+        if data[index + 46 : index + 46 + name_len].decode() == member:
+            if crc:
+                out[index + 16] ^= 0xFF
+            out[index + 8] |= flags
+        index = data.find(b"PK\x01\x02", index + 4)
+    return bytes(out)
+
+
+@pytest.mark.parametrize(("crc", "flags"), [(True, 0), (False, 0x01)], ids=["bad-crc", "encrypted-flag"])
+def test_zip_that_zipfile_rejects_is_never_a_pass(tmp_path: Path, canary: str, capsys: pytest.CaptureFixture[str],
+                                                  crc: bool, flags: int) -> None:
+    """Advisories: torch loads zips whose CRC or flag bits make a scanner's zipfile give up."""
+    path = tmp_path / "model.pt"
+    data = zip_of({"archive/data.pkl": pickle.dumps({"a": 1}, 2) + bytes(8), "archive/x.pkl": system(canary)},
+                  compression=zipfile.ZIP_STORED)
+    path.write_bytes(_corrupt(data, "archive/data.pkl", crc=crc, flags=flags))
+    code, _, err = run(capsys, str(path))
+    assert code in (1, 3) and code != 0
+    assert err[0].startswith(f"{path}: error: could not be checked: archive/data.pkl: ")

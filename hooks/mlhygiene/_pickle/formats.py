@@ -440,6 +440,17 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
+def _zip_appended(path: str) -> bool:
+    """A zip whose end record is found but which does not start the file (a polyglot)."""
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(4) in (b"PK\x03\x04", b"PK\x05\x06"):
+                return False
+        return zipfile.is_zipfile(path)
+    except OSError:
+        return False
+
+
 def _strip_compression(name: str) -> str:
     for suffix in (".gz", ".bz2", ".xz", ".lzma", ".z", ".zlib"):
         if name.lower().endswith(suffix):
@@ -495,6 +506,8 @@ def scan_file(path: str, *, assume_pickle: bool, budget: Budget | None = None) -
     source = Input(_file_opener(path), size=os.path.getsize(path), path=path, name=os.path.basename(path))
     try:
         scanner.content(source, "", 0, assume_pickle=assume_pickle)
+        if _zip_appended(path):  # a zip after other data: what zipfile.ZipFile(path) opens
+            scanner.zip(source, "", 0)
     finally:
         scanner.close()
     return scanner.report()
