@@ -441,13 +441,21 @@ class _Prefixed(io.RawIOBase):
 
 
 def _zip_appended(path: str) -> bool:
-    """A zip whose end record is found but which does not start the file (a polyglot)."""
+    """A zip that ``zipfile.ZipFile(path)`` opens but which does not start the file (a polyglot).
+
+    Bytes that only look like an end record (a zip held inside a pickle's bytes) do not count:
+    what zipfile cannot open, nothing loads as a zip either.
+    """
     try:
         with open(path, "rb") as fh:
             if fh.read(4) in (b"PK\x03\x04", b"PK\x05\x06"):
                 return False
-        return zipfile.is_zipfile(path)
-    except OSError:
+        if not zipfile.is_zipfile(path):
+            return False
+        with zipfile.ZipFile(path) as archive:
+            archive.infolist()
+        return True
+    except READ_ERRORS:
         return False
 
 
@@ -507,7 +515,10 @@ def scan_file(path: str, *, assume_pickle: bool, budget: Budget | None = None) -
     try:
         scanner.content(source, "", 0, assume_pickle=assume_pickle)
         if _zip_appended(path):  # a zip after other data: what zipfile.ZipFile(path) opens
-            scanner.zip(source, "", 0)
+            try:
+                scanner.zip(source, "", 0)
+            except READ_ERRORS as exc:
+                scanner.problem("", _reason(exc))
     finally:
         scanner.close()
     return scanner.report()
