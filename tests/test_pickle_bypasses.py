@@ -335,3 +335,14 @@ def test_zip_that_zipfile_rejects_is_never_a_pass(tmp_path: Path, canary: str, c
     code, _, err = run(capsys, str(path))
     assert code in (1, 3) and code != 0
     assert err[0].startswith(f"{path}: error: could not be checked: archive/data.pkl: ")
+
+
+def test_names_from_the_file_are_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "x.pt"
+    path.write_bytes(zip_of({"a\x1b[2J/data.pkl": call("our\x1b[31mlab", "run\rx", "y")}))
+    code, out, _ = run(capsys, str(path))
+    assert code == 1
+    assert out[0].startswith(
+        f"{path}:1:1: pickle-unknown-global a\\x1b[2J/data.pkl imports our\\x1b[31mlab.run\\rx (offset "
+    )
+    assert "\x1b" not in "".join(out) and "\r" not in "".join(out)

@@ -83,7 +83,8 @@ def _shown(path: str) -> str:
 
 def _message(hit: Hit, verdict: Verdict) -> tuple[str, str, str]:
     """(rule id, severity, message) of a hit that is not safe."""
-    where, offset, path = hit.label or "the pickle", hit.ref.offset, _shown(verdict.path)
+    where, offset = _escape(hit.label or "the pickle"), hit.ref.offset
+    path, plain = _escape(_shown(verdict.path)), _escape(verdict.path)  # names come from the file
     if hit.ref.note == COMPUTED:
         return RULE_UNKNOWN, "error", COMPUTED_MESSAGE.format(where=where, path=path, offset=offset)
     if hit.ref.note == EXTENSION:
@@ -93,7 +94,7 @@ def _message(hit: Hit, verdict: Verdict) -> tuple[str, str, str]:
     if verdict.level == DANGEROUS:
         text = DANGEROUS_MESSAGE.format(where=where, path=path, offset=offset, reason=verdict.reason)
         return RULE_DANGEROUS, "error", text
-    return RULE_UNKNOWN, "error", UNKNOWN_MESSAGE.format(where=where, path=verdict.path, offset=offset)
+    return RULE_UNKNOWN, "error", UNKNOWN_MESSAGE.format(where=where, path=plain, offset=offset)
 
 
 def findings_of(path: str, hits: Sequence[Hit], allowed: tuple[str, ...]) -> Iterator[Finding]:
