@@ -346,3 +346,14 @@ def test_names_from_the_file_are_escaped(tmp_path: Path, capsys: pytest.CaptureF
         f"{path}:1:1: pickle-unknown-global a\\x1b[2J/data.pkl imports our\\x1b[31mlab.run\\rx (offset "
     )
     assert "\x1b" not in "".join(out) and "\r" not in "".join(out)
+
+
+def test_h5_after_a_user_block(tmp_path: Path, canary: str, capsys: pytest.CaptureFixture[str]) -> None:
+    h5py = pytest.importorskip("h5py")
+    path = tmp_path / "model.bin"
+    with h5py.File(path, "w", userblock_size=1024) as f:
+        f.attrs["model_config"] = json.dumps(keras_model(lambda_layer(canary)))
+    with open(path, "r+b") as fh:
+        fh.write(b"just a header, then HDF5\n")
+    code, out, _ = run(capsys, str(path))
+    assert code == 1 and len(out) == 1 and " keras-unsafe-layer model_config holds a Lambda layer 'evil'" in out[0]

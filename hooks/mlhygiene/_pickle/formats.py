@@ -47,6 +47,7 @@ STORAGE_SIZES = {  # legacy torch storage class -> element size in bytes
 }
 _TORCH_TAR_MEMBERS = frozenset({"sys_info", "pickle", "storages", "tensors"})
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+MAX_USERBLOCK = 1 << 30  # where an HDF5 superblock may start after a user block
 NOT_READ = {  # formats recognised but not read: "could not be checked", never a pass
     b"7z\xbc\xaf\x27\x1c": "7z archives are not read",
     b"Rar!\x1a\x07": "RAR archives are not read",
@@ -440,6 +441,22 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
+def _hdf5_after_userblock(path: str) -> bool:
+    """An HDF5 superblock after a user block (at 512, 1024, 2048, ... bytes), not at 0."""
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            offset = 512
+            while offset + len(HDF5_MAGIC) <= size and offset <= MAX_USERBLOCK:
+                fh.seek(offset)
+                if fh.read(len(HDF5_MAGIC)) == HDF5_MAGIC:
+                    return True
+                offset *= 2
+    except OSError:
+        return False
+    return False
+
+
 def _zip_appended(path: str) -> bool:
     """A zip that ``zipfile.ZipFile(path)`` opens but which does not start the file (a polyglot).
 
@@ -514,6 +531,8 @@ def scan_file(path: str, *, assume_pickle: bool, budget: Budget | None = None) -
     source = Input(_file_opener(path), size=os.path.getsize(path), path=path, name=os.path.basename(path))
     try:
         scanner.content(source, "", 0, assume_pickle=assume_pickle)
+        if _hdf5_after_userblock(path):  # h5py and Keras open these too
+            scanner.hdf5(source, "", 0)
         if _zip_appended(path):  # a zip after other data: what zipfile.ZipFile(path) opens
             try:
                 scanner.zip(source, "", 0)
