@@ -160,7 +160,9 @@ def _parser() -> argparse.ArgumentParser:
         help=f"run only this check (repeatable; one of {', '.join(sorted(CHECKS))})",
     )
     add_common_arguments(scan)
-    scan.add_argument("--strict", action="store_true", help="pickle files: report unknown globals too")
+    scan.add_argument(
+        "--strict", action="store_true", help="deprecated, no effect (pickle globals are allow-listed)"
+    )
     base = sub.add_parser("baseline", help="write the current findings to the baseline file")
     base.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
     add_common_arguments(base)

@@ -336,15 +336,16 @@ def test_hooks_and_scan_share_entries(
 def test_options_that_change_findings_are_in_the_key(
     in_tmp: Path, cache: Path, loads: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (in_tmp / "odd.pkl").write_bytes(b"codd\nFun\n)R.")  # imports odd.Fun: reported with --strict only
-    for strict, loaded in ((False, ["odd.pkl"]), (True, ["odd.pkl"]), (False, []), (True, [])):
+    (in_tmp / "odd.pkl").write_bytes(b"codd\nFun\n)R.")  # imports odd.Fun: not on the allow-list
+    for allow, loaded in ((False, ["odd.pkl"]), (True, ["odd.pkl"]), (False, []), (True, [])):
         loads.clear()
-        assert pickle_files.main(["odd.pkl", *["--strict"] * strict]) == strict
-        assert len(capsys.readouterr().out.splitlines()) == strict
+        assert pickle_files.main(["odd.pkl", *["--allow-global", "odd.Fun"] * allow]) == (not allow)
+        assert len(capsys.readouterr().out.splitlines()) == (not allow)
         assert loads == loaded
-    assert cli.main(["scan", "--only", "pickle-files", "--strict"]) == 1  # the hook's --strict: same key
+    assert cli.main(["scan", "--only", "pickle-files"]) == 1  # the hook's run without options: same key
     assert loads == []
-    assert pickle_files.main(["odd.pkl", "--strict", "--allow-global", "odd.Fun"]) == 0
+    (in_tmp / "pyproject.toml").write_text('[tool.mlhygiene]\npickle-allow = ["odd.*"]\n')
+    assert pickle_files.main(["odd.pkl"]) == 0  # the config key is in the key too
     assert loads == ["odd.pkl"]
     capsys.readouterr()
 

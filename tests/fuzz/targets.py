@@ -43,7 +43,7 @@ def pickle_target(data: bytes, name: str = "fuzz.pkl") -> CheckResult:
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, name)
         Path(path).write_bytes(data)
-        return pickle_files.check_file(path, strict=True)
+        return pickle_files.check_file(path)
 
 
 def requirements_target(text: str, name: str = "requirements.txt") -> CheckResult:

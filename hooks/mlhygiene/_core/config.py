@@ -27,7 +27,8 @@ class Config(NamedTuple):
     extra_rules: tuple[str, ...] = ()
     baseline: str = DEFAULT_BASELINE
     strict_parse: bool = False
-    strict_pickle: bool = False
+    strict_pickle: bool = False  # deprecated, no effect: pickle globals are always allow-listed
+    pickle_allow: tuple[str, ...] = ()  # pickle globals to accept: dotted prefixes or globs
     max_file_size: int = 20 * 1024 * 1024
     semgrep_timeout: int = 300
     file: str = ""  # the pyproject.toml read ("" when none)
@@ -60,6 +61,7 @@ _KEYS: dict[str, type] = {
     "baseline": str,
     "strict-parse": bool,
     "strict-pickle": bool,
+    "pickle-allow": list,
     "max-file-size": int,
     "semgrep-timeout": int,
 }

@@ -59,14 +59,37 @@ ARTIFACT_SUFFIXES = frozenset(
         ".joblib.bz2",
         ".joblib.z",
         ".joblib.lzma",
+        ".keras",
+        ".h5",
+        ".hdf5",
+        ".7z",
     }
 )
 # What an artifact starts with when its name does not say so (a checkpoint named `model` or
 # `weights.pth.tar`): zip, .npy, gzip/bz2/xz/lzma/zlib, pickle protocol 2-5, a protocol-0
 # GLOBAL; a tar (legacy PyTorch) is recognised by "ustar" at offset 257.
+# Pickles are recognised after harmless leading opcodes (MARK/POP, FRAME, PROTO, NONE/POP…),
+# a binary head that starts with any pickle opcode, and a text head that names a global
+# (protocol 0 GLOBAL/INST lines) anywhere in its first 4 KiB; the hook then decides by parsing.
 ARTIFACT_MAGIC = re.compile(
-    rb"PK\x03\x04|\x93NUMPY|\x1f\x8b|BZh\d|\xfd7zXZ\x00|\x5d\x00\x00|x[\x01\x9c\xda]"
-    rb"|\x80[\x02-\x05]|c[\w.]+\n[\w.]+\n"
+    rb"(?:\(0|\(1|N0|\)0|\]0|\}0|\x880|\x890|\x95[\s\S]{8}|\x80[\x00-\x05])*"
+    rb"(?:PK\x03\x04|PK\x05\x06|\x93NUMPY|\x1f\x8b|BZh\d|\xfd7zXZ\x00|\x5d\x00\x00|x[\x01\x9c\xda]"
+    rb"|\x80[\x00-\x05]|\x95|[ci][\w.]+\n[\w.]+\n|\x89HDF\r\n\x1a\n|7z\xbc\xaf\x27\x1c|Rar!\x1a\x07"
+    rb"|\x28\xb5\x2f\xfd)"
+)
+DOCUMENT_SUFFIXES = frozenset(
+    {
+        ".md", ".rst", ".csv", ".tsv", ".html", ".htm", ".css", ".js", ".ts", ".tex", ".xml", ".svg",
+        ".log", ".c", ".h", ".cpp", ".hpp", ".java", ".go", ".rs", ".rb", ".jl", ".m", ".lua", ".scala",
+        ".kt", ".swift", ".php", ".pl", ".bib", ".sty", ".cls", ".tsx", ".jsx", ".vue", ".lock", ".in",
+    }
+)
+_GLOBAL_LINE = re.compile(rb"[ci][A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n")
+_PNG = b"\x89PNG\r\n\x1a\n"  # NEWTRUE, then PERSID: no unpickler without persistent_load gets further
+_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+# the first byte of every pickle opcode (pickletools.opcodes)
+_OPCODE_BYTES = frozenset(
+    b"().012BCFGIJKLMNPQRSTUVX]abcdeghijlopqrstu}" + bytes(range(0x80, 0x99))
 )
 _REQUIREMENTS = re.compile(r"^(.*[-_.])?(requirements|constraints|requires)([-_.].*)?\.(txt|in|pip)$", re.I)
 _ENVIRONMENT = re.compile(r"^(environment|conda|env)([-_.].*)?\.ya?ml$", re.I)
@@ -127,10 +150,18 @@ def _has_artifact_magic(path: str) -> bool:
         return False
     try:
         with open(path, "rb") as fh:
-            head = fh.read(512)
+            head = fh.read(4096)
     except OSError:
         return False
-    return ARTIFACT_MAGIC.match(head) is not None or head[257:262] == b"ustar"
+    if ARTIFACT_MAGIC.match(head) is not None or head[257:262] == b"ustar":
+        return True
+    if not head[:1] or head[0] not in _OPCODE_BYTES or head.startswith(_PNG):
+        return False
+    if _BINARY.search(head[:512]) or _GLOBAL_LINE.search(head):
+        return True  # a binary file, or text naming a global, that may be a pickle: the hook parses it
+    # text that starts with an opcode: a protocol-0 pickle may pad its first import far out
+    # (a long string, then POP); documents and code under their usual names are not read
+    return PurePath(path).suffix.lower() not in DOCUMENT_SUFFIXES
 
 
 def _skip_large_data(path: str, max_bytes: int) -> None:

@@ -17,7 +17,19 @@ from typing import IO, Any, NamedTuple, cast
 
 from mlhygiene._pickle.arrays import joblib_layout
 from mlhygiene._pickle.stream import LimitReached, LineTooLong, Stream, Unreadable
-from mlhygiene._pickle.values import KEEP_ITEMS, OPAQUE, Blob, Call, Dict, Global, Ref, Seq
+from mlhygiene._pickle.values import (
+    BUILD_NOTE,
+    COMPUTED,
+    EXTENSION,
+    KEEP_ITEMS,
+    OPAQUE,
+    Blob,
+    Call,
+    Dict,
+    Global,
+    Ref,
+    Seq,
+)
 
 KEEP_BYTES = 1 << 10  # longer strings/bytes are skipped, not held (the memo would keep them)
 NESTED_MAX = 1 << 26  # bytes handed to a nested loader that we keep to check them
@@ -26,6 +38,12 @@ HIGHEST_PROTOCOL = 5
 MAX_DEPTH = 4  # nested pickles (joblib object arrays) inside a pickle
 NESTED_LOADERS = frozenset({("torch.storage", "_load_from_bytes")})
 LATIN1_ENCODE = ("_codecs", "encode")
+# ``getattr(SomeClass, "name")`` is how pickle writes a classmethod (pandas writes
+# ``zoneinfo.ZoneInfo._unpickle`` so): a call with literal arguments is judged as the attribute
+# it reaches; any other use of getattr is reported.
+GETATTR = Global("builtins", "getattr")
+GETATTR_NAMES = frozenset({("builtins", "getattr"), ("__builtin__", "getattr")})
+PENDING = "getattr, pending"
 JOBLIB_WRAPPERS = frozenset(
     {
         ("joblib.numpy_pickle", "NumpyArrayWrapper"),
@@ -50,6 +68,7 @@ class Walk(NamedTuple):
     nested: list[tuple[int, bytes]]  # (offset, data) handed to a nested loader
     unchecked: list[str]  # what a nested loader would load that we could not follow
     joblib_arrays: int  # raw arrays skipped
+    called: frozenset[Global] = frozenset()  # what REDUCE/NEWOBJ/OBJ/INST/BUILD would call
 
 
 class Malformed(Unreadable):
@@ -97,12 +116,19 @@ class _Machine:
         self.unchecked: list[str] = []
         self.arrays = 0
         self.offset = 0
+        self.called: set[Global] = set()
+        self.getattr_pushes = 0  # getattr put on the stack (created or fetched from the memo)
+        self.getattr_calls = 0  # ... and consumed by a getattr(Global, "literal") call
         self.handlers: dict[str, Callable[[Any], None]] = {
             op.name: getattr(self, f"op_{op.name}", self.push) for op in pickletools.opcodes
         }
 
     def result(self, value: Any = OPAQUE) -> Walk:
-        return Walk(self.refs, value, self.nested, self.unchecked, self.arrays)
+        if self.getattr_pushes == self.getattr_calls:  # every use resolved to an attribute
+            refs = [r for r in self.refs if r.note != PENDING]
+        else:
+            refs = [r._replace(note="") if r.note == PENDING else r for r in self.refs]
+        return Walk(refs, value, self.nested, self.unchecked, self.arrays, frozenset(self.called))
 
     def fail(self, message: str) -> Malformed:
         return Malformed(message, self.result())
@@ -181,7 +207,10 @@ class _Machine:
                 key = buf[i + 1] if c == 0x68 else int.from_bytes(buf[i + 1 : i + 5], "little")
                 if key not in memo:
                     break
-                push(memo[key])
+                value = memo[key]
+                if value is GETATTR:
+                    self.getattr_pushes += 1
+                push(value)
                 i += 2 if c == 0x68 else 5
             elif c == 0x58 or c == 0x55:  # BINUNICODE (short ones), SHORT_BINSTRING
                 n = buf[i + 1] if c == 0x55 else int.from_bytes(buf[i + 1 : i + 5], "little")
@@ -239,6 +268,8 @@ class _Machine:
         elif c == 0x67:  # GET
             if number not in memo:
                 return False
+            if memo[number] is GETATTR:
+                self.getattr_pushes += 1
             stack.append(memo[number])
         elif len(stack) <= self.fence() or number < 0:  # PUT
             return False
@@ -255,7 +286,9 @@ class _Machine:
         if op.name in ("GLOBAL", "INST"):
             return self.name_line(), self.name_line()
         try:
-            return op.arg.reader(cast(IO[bytes], _Lines(self.s)))
+            if op.name == "STRING" and self.s.peek(1) not in (b"'", b'"', b""):  # the unpickler's check
+                raise self.fail(f"bad STRING argument at offset {self.offset} (no quote)")
+            return op.arg.reader(cast(IO[bytes], _Lines(self.s, op.name in ("STRING", "UNICODE"))))
         except LineTooLong:
             if op.name in ("STRING", "UNICODE"):  # a long protocol-0 string: skipped
                 return OPAQUE
@@ -265,7 +298,7 @@ class _Machine:
 
     def name_line(self) -> str:
         try:
-            return self.s.readline()[:-1].decode("utf-8")
+            return self.s.readline(skip_long=False)[:-1].decode("utf-8")
         except LineTooLong:
             raise self.fail(f"a global name longer than 1 MiB at offset {self.offset}") from None
         except UnicodeDecodeError:
@@ -322,6 +355,10 @@ class _Machine:
     def reference(self, module: Any, name: Any, note: str = "") -> Global:
         if not isinstance(module, str) or not isinstance(name, str):
             raise self.fail(f"a global name that is not a string at offset {self.offset}")
+        if (module, name) in GETATTR_NAMES and not note:
+            self.refs.append(Ref(module, name, self.offset, PENDING))
+            self.getattr_pushes += 1
+            return GETATTR
         self.refs.append(Ref(module, name, self.offset, note))
         return Global(module, name)
 
@@ -408,6 +445,8 @@ class _Machine:
             raise self.fail(f"stack underflow at offset {self.offset}")
 
     def op_DUP(self, _: None) -> None:
+        if self.top() is GETATTR:
+            self.getattr_pushes += 1
         self.push(self.top())
 
     def op_MARK(self, _: None) -> None:
@@ -419,6 +458,8 @@ class _Machine:
     def op_GET(self, index: int) -> None:
         if index not in self.memo:
             raise self.fail(f"memo key {index} read before it is set at offset {self.offset}")
+        if self.memo[index] is GETATTR:
+            self.getattr_pushes += 1
         self.push(self.memo[index])
 
     op_BINGET = op_LONG_BINGET = op_GET
@@ -434,7 +475,8 @@ class _Machine:
         self.memo[len(self.memo)] = self.top()
 
     def op_EXT1(self, code: int) -> None:
-        self.push(self.reference("copyreg", f"<extension code {code}>"))
+        self.refs.append(Ref("copyreg", f"<extension code {code}>", self.offset, EXTENSION))
+        self.push(Global("copyreg", f"<extension code {code}>"))
 
     op_EXT2 = op_EXT4 = op_EXT1
 
@@ -443,20 +485,33 @@ class _Machine:
 
     def op_STACK_GLOBAL(self, _: None) -> None:
         name, module = self.pop(), self.pop()
-        self.push(self.reference(module, name))
+        if isinstance(module, str) and isinstance(name, str):
+            self.push(self.reference(module, name))
+            return
+        # a name computed at load time (e.g. by _codecs.encode(..., "rot13")): never a pass
+        shown = [v if isinstance(v, str) else "<computed>" for v in (module, name)]
+        self.refs.append(Ref(shown[0], shown[1], self.offset, COMPUTED))
+        self.push(Global(shown[0], shown[1]))
+
+    def call(self, func: Any) -> None:
+        if isinstance(func, Global):
+            self.called.add(func)
 
     def op_INST(self, arg: tuple[str, str]) -> None:
         cls = self.reference(*arg)
+        self.call(cls)
         self.push(Call(cls, _tuple(self.pop_mark())))
 
     def op_OBJ(self, _: None) -> None:
         items = self.pop_mark()
         if not items:
             raise self.fail(f"OBJ without a class at offset {self.offset}")
+        self.call(items[0])
         self.push(Call(items[0], _tuple(items[1:])))
 
     def op_NEWOBJ(self, _: None) -> None:
         args, cls = self.pop(), self.pop()
+        self.call(cls)
         self.push(Call(cls, args))
 
     def op_NEWOBJ_EX(self, _: None) -> None:
@@ -465,6 +520,11 @@ class _Machine:
 
     def op_REDUCE(self, _: None) -> None:
         args, func = self.pop(), self.pop()
+        if func is GETATTR and _attribute_args(args):
+            self.getattr_calls += 1
+            self.push(self.reference(args[0].module, f"{args[0].name}.{args[1]}"))
+            return
+        self.call(func)
         if isinstance(func, Global) and func in NESTED_LOADERS:
             self.nested_load(func, args)
         if func == LATIN1_ENCODE and _latin1_args(args):  # how protocols 0-2 write bytes
@@ -484,8 +544,9 @@ class _Machine:
         state = self.pop()
         target = self.top()
         if isinstance(target, Global):
+            self.call(target)
             self.refs.append(
-                Ref(target.module, target.name, self.offset, "BUILD sets attributes on")
+                Ref(target.module, target.name, self.offset, BUILD_NOTE)
             )
         if isinstance(target, Call):
             target.state = state
@@ -533,6 +594,13 @@ class _Machine:
         self.s.skip(nbytes, "joblib array data")
 
 
+def _attribute_args(args: Any) -> bool:
+    return (
+        isinstance(args, tuple) and len(args) == 2 and isinstance(args[0], Global)
+        and isinstance(args[1], str) and args[1].isidentifier()
+    )
+
+
 def _latin1_args(args: Any) -> bool:
     return (
         isinstance(args, tuple) and len(args) == 2 and isinstance(args[0], str)
@@ -543,11 +611,12 @@ def _latin1_args(args: Any) -> bool:
 class _Lines:
     """What pickletools' line readers need: ``readline`` (bounded) on our stream."""
 
-    def __init__(self, stream: Stream) -> None:
+    def __init__(self, stream: Stream, skip_long: bool) -> None:
         self.s = stream
+        self.skip_long = skip_long  # a long string is skipped; any other long line is an error
 
     def readline(self) -> bytes:
-        return self.s.readline()
+        return self.s.readline(skip_long=self.skip_long)
 
     def read(self, n: int) -> bytes:
         return self.s.read(n)

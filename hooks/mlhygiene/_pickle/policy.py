@@ -9,8 +9,10 @@ the unpickler maps them (``__builtin__`` -> ``builtins``, ``commands`` -> ``subp
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
+from importlib import resources
 from typing import NamedTuple
 
 DANGEROUS, SAFE, UNKNOWN = "dangerous", "safe", "unknown"
@@ -36,6 +38,15 @@ DANGEROUS_PATHS: dict[str, str] = {
             "torch._C._jit_run_code", "numpy.testing", "numpy.f2py", "numpy.distutils",
             "numpy.ctypeslib", "pandas.eval", "pandas.core.computation", "signal", "gc",
             "inspect",
+            # from the picklescan / modelscan / fickling advisories of 2024-2026
+            "uuid._get_command_stdout", "uuid._popen", "platform._syscmd_ver", "platform.popen",
+            "imp", "site", "unittest", "py_compile", "compileall", "lib2to3", "test.support",
+            "torch._dynamo", "torch._inductor", "torch._C", "torch.ops", "torch._ops",
+            "torch.distributed", "torch.multiprocessing", "torch.testing", "torch.compiler",
+            "torch.export", "torch.fx", "torch.utils.collect_env", "torch.utils.bottleneck",
+            "torch._export", "torch.serialization._load", "transformers.dynamic_module_utils",
+            "keras.models.load_model", "keras.saving", "tensorflow", "cffi", "_xxsubinterpreters",
+            "_interpreters", "_thread", "threading", "concurrent", "atexit", "sysconfig._main",
         ),
         _RUNS,
     ),
@@ -59,6 +70,15 @@ DANGEROUS_PATHS: dict[str, str] = {
             "shutil", "tempfile", "gzip.open", "gzip.GzipFile", "bz2.open", "bz2.BZ2File",
             "lzma.open", "lzma.LZMAFile", "zipfile", "tarfile", "shelve", "dbm", "sqlite3",
             "numpy.save", "numpy.savez", "numpy.savetxt", "numpy.memmap", "numpy.fromfile",
+            "numpy.loadtxt", "numpy.genfromtxt", "numpy.tofile", "numpy.lib.format.open_memmap",
+            "linecache", "glob", "fileinput", "filecmp", "mmap", "pandas.read_csv", "pandas.read_json",
+            "pandas.read_excel", "pandas.read_parquet", "pandas.read_feather", "pandas.read_hdf",
+            "pandas.read_sql", "pandas.read_html", "pandas.read_xml", "pandas.io",
+            *(f"pathlib.{cls}.{method}" for cls in ("Path", "PosixPath", "WindowsPath") for method in (
+                "touch", "write_text", "write_bytes", "read_text", "read_bytes", "open", "unlink",
+                "rmdir", "mkdir", "rename", "replace", "symlink_to", "hardlink_to", "link_to",
+                "chmod", "lchmod", "iterdir", "glob", "rglob", "walk", "expanduser", "home", "cwd",
+            )),
         ),
         _FILES,
     ),
@@ -74,7 +94,9 @@ DANGEROUS_PATHS: dict[str, str] = {
             "pickle", "_pickle", "cPickle", "marshal", "copyreg.add_extension", "joblib.load",
             "joblib.numpy_pickle.load", "torch.load", "torch.serialization.load", "numpy.load",
             "numpy.lib.npyio.load", "numpy.lib._npyio_impl.load", "pandas.read_pickle",
-            "pandas.io.pickle", "yaml",
+            "pandas.io.pickle", "yaml", "numpy.core._ufunc_reconstruct",
+            "numpy._core._ufunc_reconstruct", "numpy.lib.format.read_array", "jsonpickle",
+            "torch.storage._load_from_file", "huggingface_hub",
         ),
         _LOADS,
     ),
@@ -84,6 +106,10 @@ DANGEROUS_PATHS: dict[str, str] = {
 # argument is itself checked (see machine.NESTED_LOADERS), so the reference alone is fine.
 NESTED_SAFE = frozenset({"torch.storage._load_from_bytes"})
 
+# torch cannot be installed to record what it writes (see scripts/build_pickle_allowlist.py):
+# these are the names torch.save writes for tensors, parameters, storages and dtypes, the
+# set torch.load(weights_only=True) accepts (torch/_weights_only_unpickler.py). Whole
+# nn.Module objects are not on it, as they are not on torch's.
 _TORCH_TYPES = (
     "Size", "device", "dtype", "layout", "memory_format", "strided", "sparse_coo", "sparse_csr",
     "sparse_csc", "sparse_bsr", "sparse_bsc", "_mkldnn", "contiguous_format", "channels_last",
@@ -98,52 +124,42 @@ _TORCH_TYPES = (
     "ComplexFloatStorage", "ComplexDoubleStorage", "QInt8Storage", "QUInt8Storage",
     "QInt32Storage", "QUInt4x2Storage", "QUInt2x4Storage",
 )
-
-SAFE_PATHS = frozenset(
+_TORCH_REBUILD = (
+    "_rebuild_tensor", "_rebuild_tensor_v2", "_rebuild_tensor_v3", "_rebuild_parameter",
+    "_rebuild_parameter_with_state", "_rebuild_qtensor", "_rebuild_sparse_tensor",
+    "_rebuild_nested_tensor", "_rebuild_device_tensor_from_numpy", "_rebuild_meta_tensor_no_storage",
+    "_rebuild_wrapper_subclass", "_rebuild_device_tensor_from_cpu_tensor",
+)
+TORCH_SAFE = frozenset(
     {
-        *(f"builtins.{n}" for n in (
-            "set", "frozenset", "dict", "list", "tuple", "bytearray", "bytes", "str", "int",
-            "float", "complex", "bool", "slice", "range", "object", "NoneType", "Ellipsis",
-        )),
-        "copyreg._reconstructor", "copyreg.__newobj__", "copyreg.__newobj_ex__",
-        "_codecs.encode", "codecs.encode",
-        "collections.OrderedDict", "collections.defaultdict", "collections.deque",
-        "collections.Counter", "argparse.Namespace", "types.SimpleNamespace",
-        "datetime.datetime", "datetime.date", "datetime.time", "datetime.timedelta",
-        "datetime.timezone", "decimal.Decimal", "fractions.Fraction", "uuid.UUID",
-        "pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.PurePath",
-        "pathlib.PurePosixPath", "pathlib.PureWindowsPath", "re._compile", "enum.Enum",
         *(f"torch.{n}" for n in _TORCH_TYPES),
+        *(f"torch._utils.{n}" for n in _TORCH_REBUILD),
         "torch.storage.TypedStorage", "torch.storage.UntypedStorage", "torch._tensor.Tensor",
         "torch._tensor._rebuild_from_type", "torch._tensor._rebuild_from_type_v2",
         "torch.nn.parameter.Parameter", "torch.nn.parameter.UninitializedParameter",
-        "torch.serialization._get_layout", "torch._utils._rebuild_tensor",
-        *(f"{np}.{n}" for np in ("numpy.core.multiarray", "numpy._core.multiarray") for n in (
-            "_reconstruct", "scalar",
-        )),
-        "numpy.core.numeric._frombuffer", "numpy._core.numeric._frombuffer", "numpy.ndarray",
-        "numpy.dtype", "numpy.ma.core._mareconstruct", "numpy.ma.core.MaskedArray",
-        "numpy.random._pickle.__randomstate_ctor", "numpy.random._pickle.__bit_generator_ctor",
-        "numpy.random._pickle.__generator_ctor",
-        "joblib.numpy_pickle.NumpyArrayWrapper", "joblib.numpy_pickle_compat.NDArrayWrapper",
-        "joblib.numpy_pickle_compat.ZNDArrayWrapper",
-        "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper",
-        *(f"scipy.sparse.{m}.{c}_{k}" for m in ("_csr", "_csc", "_coo", "csr", "csc", "coo")
-          for c in (m.strip("_"),) for k in ("matrix", "array")),
-        "pandas._libs.internals._unpickle_block", "pandas.core.indexes.base._new_Index",
-        "pandas._libs.tslibs.timestamps._unpickle_timestamp",
-        "pandas._libs.tslibs.timedeltas._timedelta_unpickle", "pandas.core.internals.blocks.new_block",
-        "pandas._libs.arrays.__pyx_unpickle_NDArrayBacked",
+        "torch.serialization._get_layout",
     }
 )
-SAFE_PREFIXES = ("torch._utils._rebuild_",)
-# Packages whose classes (CapWords names) only rebuild data when unpickled.
-SAFE_CLASS_PACKAGES = (
-    "sklearn", "torch.nn.modules", "numpy.dtypes", "numpy.random", "scipy.sparse",
-    "pandas.core", "xgboost", "lightgbm", "catboost", "transformers.configuration_utils",
-    "transformers.models",
+# Names older library versions write (numpy < 2, joblib's compat wrappers, protocol-2 builtins).
+OLDER_SAFE = frozenset(
+    {
+        *(f"builtins.{n}" for n in ("dict", "tuple", "bytes", "str", "int", "float", "bool")),
+        "copyreg.__newobj__", "copyreg.__newobj_ex__", "codecs.encode",
+        "numpy.core.multiarray._reconstruct", "numpy.core.multiarray.scalar",
+        "numpy.core.numeric._frombuffer", "joblib.numpy_pickle_compat.NDArrayWrapper",
+        "joblib.numpy_pickle_compat.ZNDArrayWrapper",
+        "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper",
+    }
 )
-_CLASS = re.compile(r"[A-Z][A-Za-z0-9_]*\Z")
+
+
+def _recorded() -> frozenset[str]:
+    """The globals scripts/build_pickle_allowlist.py recorded from real artifacts."""
+    text = resources.files("mlhygiene").joinpath("data/pickle_safe_globals.txt").read_text("utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+SAFE_PATHS = _recorded() | TORCH_SAFE | OLDER_SAFE | NESTED_SAFE
 _DUNDER = re.compile(r"__\w+__\Z")
 _DUNDER_OK = frozenset({"copyreg.__newobj__", "copyreg.__newobj_ex__"})
 
@@ -177,26 +193,25 @@ def _danger(module: str, name: str) -> str | None:
     return None
 
 
-def _safe(module: str, name: str, allowed: tuple[str, ...]) -> bool:
-    path = f"{module}.{name}"
-    if path in SAFE_PATHS or path.startswith(SAFE_PREFIXES):
-        return True
-    if any(path == a or path.startswith(a.rstrip(".") + ".") for a in allowed):
-        return True
-    in_package = any(module == p or module.startswith(p + ".") for p in SAFE_CLASS_PACKAGES)
-    return in_package and (_CLASS.match(name) is not None or name.startswith("__pyx_unpickle_"))
+def allowed_by(path: str, allowed: tuple[str, ...]) -> bool:
+    """A user's allow entry: a glob (``ourlab.models.*``), or a dotted path and what is under it."""
+    for entry in allowed:
+        if any(c in entry for c in "*?["):
+            if fnmatch.fnmatchcase(path, entry):
+                return True
+        elif path == entry.rstrip(".") or path.startswith(entry.rstrip(".") + "."):
+            return True
+    return False
 
 
 def judge(module: str, name: str, allowed: tuple[str, ...] = ()) -> Verdict:
     """Is importing ``name`` from ``module`` dangerous, known-safe, or unknown?"""
     module, name = py3_name(module, name)
     path = f"{module}.{name}"
-    if path in NESTED_SAFE:
-        return Verdict(SAFE, path)
     dunders = [s for s in name.split(".") if _DUNDER.match(s)]
     if dunders and path not in _DUNDER_OK:
         return Verdict(DANGEROUS, path, f"reaches {dunders[0]} and through it any object")
     reason = _danger(module, name)
     if reason is not None:
         return Verdict(DANGEROUS, path, reason)
-    return Verdict(SAFE if _safe(module, name, allowed) else UNKNOWN, path)
+    return Verdict(SAFE if path in SAFE_PATHS or allowed_by(path, allowed) else UNKNOWN, path)

@@ -117,8 +117,9 @@ class Stream:
             self.base += got
             left -= got
 
-    def readline(self) -> bytes:
-        """One line with its newline; raises ``LineTooLong`` (after skipping it) past MAX_LINE."""
+    def readline(self, skip_long: bool = True) -> bytes:
+        """One line with its newline; raises ``LineTooLong`` past MAX_LINE (after skipping the
+        line when ``skip_long``: a file without newlines is not read to its end otherwise)."""
         start, scanned = self.pos, 0
         while True:
             nl = self.buf.find(b"\n", self.i + scanned, self.i + MAX_LINE + 1)
@@ -131,6 +132,8 @@ class Stream:
                 break
             if not self.fill(scanned + 1):
                 raise Unreadable(f"truncated line at offset {start}")
+        if not skip_long:
+            raise LineTooLong
         while True:  # too long: skip to its end
             nl = self.buf.find(b"\n", self.i)
             if nl != -1:

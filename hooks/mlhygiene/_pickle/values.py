@@ -7,6 +7,12 @@ from typing import Any, NamedTuple
 KEEP_ITEMS = 64  # items of a tuple or dict we keep (joblib wrapper state, call arguments)
 
 
+# What a ``Ref.note`` says besides a plain import.
+BUILD_NOTE = "BUILD sets attributes on"
+COMPUTED = "computed"  # STACK_GLOBAL on values that are not literal strings
+EXTENSION = "extension"  # EXT1/EXT2/EXT4: a code the loading process's copyreg registry maps
+
+
 class Ref(NamedTuple):
     """A name the pickle makes the unpickler import (or, with ``note``, something it does)."""
 
@@ -14,6 +20,12 @@ class Ref(NamedTuple):
     name: str
     offset: int
     note: str = ""
+
+    def importable(self) -> bool:
+        """Could ``find_class`` import this at all (dotted identifiers, a literal name)?"""
+        if self.note in (COMPUTED, EXTENSION):
+            return True
+        return all(part.isidentifier() for part in f"{self.module}.{self.name}".split("."))
 
 
 class Global(NamedTuple):
