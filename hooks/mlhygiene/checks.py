@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mlhygiene import credentials, deserialization, http_urls, pickle_files, typosquat, xxe
 from mlhygiene._core.config import Config
+from mlhygiene._core.config import load_config as _load
 from mlhygiene._core.records import CATEGORIES, UsageError
 from mlhygiene._core.registry import RuleDoc, closest, rule_doc, semgrep_rule_docs
 from mlhygiene._core.runner import Check
@@ -40,6 +41,11 @@ def bundled_rules() -> tuple[RuleDoc, ...]:
     for check in CHECKS.values():
         docs += [rule_doc(rule_id, check.category) for rule_id in check.rule_ids]
     return tuple(docs)
+
+
+def load_config(path: str | None = None) -> Config:
+    """The config, with every check's own keys known."""
+    return _load(path, [s for check in CHECKS.values() for s in check.settings])
 
 
 def catalogue(config: Config | None = None) -> dict[str, RuleDoc]:

@@ -182,7 +182,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _list_rules(options: argparse.Namespace) -> int:
-    from mlhygiene._core.config import load_config
+    from mlhygiene.checks import load_config
 
     docs = catalogue(load_config(options.config))
     for doc in sorted(docs.values(), key=lambda d: (d.category, d.id)):

@@ -15,7 +15,7 @@ from typing import NoReturn, TextIO
 
 from mlhygiene import __version__
 from mlhygiene._core.baseline import load_baseline
-from mlhygiene._core.config import DEFAULT_BASELINE, Config, load_config
+from mlhygiene._core.config import DEFAULT_BASELINE, Config
 from mlhygiene._core.records import FatalError, UsageError
 from mlhygiene._core.registry import closest
 from mlhygiene._core.report import FORMATS, Checked, Reporter, escape
@@ -87,7 +87,7 @@ def fatal(prog: str, exc: FatalError) -> int:
 def setup(prog: str, options: argparse.Namespace) -> Config:
     """The run's config, checked: unknown rule names and a named baseline that does not exist
     are usage errors; ``-v`` says which files apply."""
-    from mlhygiene.checks import validate  # the registry imports every check
+    from mlhygiene.checks import load_config, validate  # the registry imports every check
 
     config = load_config(options.config)
     validate(config)

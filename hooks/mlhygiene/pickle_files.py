@@ -13,6 +13,7 @@ import argparse
 import sys
 from collections.abc import Iterator, Sequence
 
+from mlhygiene._core.config import Setting
 from mlhygiene._core.records import CheckResult, Finding, Problem, Source
 from mlhygiene._core.runner import Check, Context
 from mlhygiene._pickle.formats import Hit, scan_file
@@ -144,8 +145,12 @@ def check_file(path: str, *, allowed: tuple[str, ...] = ()) -> CheckResult:
     return CheckResult(findings, problems)
 
 
+PICKLE_ALLOW = Setting("pickle-allow", list, ())  # reviewed globals: dotted prefixes or globs
+STRICT_PICKLE = Setting("strict-pickle", bool, False)  # deprecated, no effect
+
+
 def _run(sources: Sequence[Source], ctx: Context) -> CheckResult:
-    allowed = (*ctx.config.pickle_allow, *(getattr(ctx.options, "allow_global", None) or ()))
+    allowed = (*ctx.config.setting(PICKLE_ALLOW), *(getattr(ctx.options, "allow_global", None) or ()))
     findings: list[Finding] = []
     problems: list[Problem] = []
     for source in sources:
@@ -155,7 +160,9 @@ def _run(sources: Sequence[Source], ctx: Context) -> CheckResult:
     return CheckResult(findings, problems)
 
 
-CHECK = Check("pickle-files", KINDS, _run, category=CATEGORY, rule_ids=RULE_IDS)
+CHECK = Check(
+    "pickle-files", KINDS, _run, category=CATEGORY, rule_ids=RULE_IDS, settings=(PICKLE_ALLOW, STRICT_PICKLE)
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from mlhygiene._core.config import Config
+from mlhygiene._core.config import Config, Setting
 from mlhygiene._core.records import CheckResult, Finding, Problem, Source
 from mlhygiene._core.runner import Check, Context
 from mlhygiene._core.urls import host_of, is_local
@@ -38,6 +38,7 @@ from mlhygiene._typosquat.local import LocalModules
 from mlhygiene.command import hook_main
 
 KINDS = frozenset({"script", "notebook", "requirements", "pyproject", "environment"})
+ALLOW_PACKAGES = Setting("allow-packages", list, ())  # names (globs) that are fine here
 CATEGORY = "typosquat"
 RULES = {IMPORT: "typosquat-import", INSTALL: "typosquat-install"}
 RULE_REQUIREMENT = "typosquat-requirement"
@@ -213,7 +214,7 @@ def _run(sources: Sequence[Source], ctx: Context) -> CheckResult:
     problems: list[Problem] = []
     for source in sources:
         try:
-            findings += check_source(source, local, ctx.config.allow_packages)
+            findings += check_source(source, local, ctx.config.setting(ALLOW_PACKAGES))
         except TomlError as exc:
             problems.append(Problem(source.path, f"not valid TOML ({exc}); dependencies not checked"))
         for key, digest in local.dependencies():
@@ -225,7 +226,9 @@ def _probe(config: Config) -> Callable[[str], str]:
     return LocalModules(config.root).probe
 
 
-CHECK = Check("typosquat", KINDS, _run, probe=_probe, category=CATEGORY, rule_ids=RULE_IDS)
+CHECK = Check(
+    "typosquat", KINDS, _run, probe=_probe, category=CATEGORY, rule_ids=RULE_IDS, settings=(ALLOW_PACKAGES,)
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

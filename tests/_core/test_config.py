@@ -4,8 +4,26 @@ from pathlib import Path
 
 import pytest
 
-from mlhygiene._core.config import Config, load_config
+from mlhygiene._core.config import Config, Setting, load_config
 from mlhygiene._core.records import UsageError
+
+ALLOW = Setting("allow-packages", list, ())
+
+
+def test_a_checks_own_key_is_known_only_when_declared(in_tmp: Path) -> None:
+    path = write(in_tmp, '[tool.mlhygiene]\nallow-packages = ["mypkg"]\n')
+    with pytest.raises(UsageError, match="unknown key 'allow-packages'"):
+        load_config()
+    assert load_config(settings=[ALLOW]).setting(ALLOW) == ("mypkg",)
+    with pytest.raises(UsageError, match="unknown key"):
+        load_config(str(path), [Setting("other", bool, True)])
+
+
+def test_the_checks_declare_their_keys(in_tmp: Path) -> None:
+    from mlhygiene.checks import load_config as load_all
+
+    write(in_tmp, '[tool.mlhygiene]\nallow-packages = ["mypkg"]\npickle-allow = ["lab.*"]\n')
+    assert load_all().settings == (("allow-packages", ("mypkg",)), ("pickle-allow", ("lab.*",)))
 
 
 def write(tmp: Path, body: str) -> Path:
@@ -29,10 +47,11 @@ def test_reads_nearest_pyproject(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) 
     sub = in_tmp / "src" / "pkg"
     sub.mkdir(parents=True)
     monkeypatch.chdir(sub)
-    config = load_config()
+    config = load_config(settings=[ALLOW])
     assert config.root == in_tmp
     assert config.disable == ("http",)
-    assert config.allow_packages == ("mypkg",)
+    assert config.setting(ALLOW) == ("mypkg",)
+    assert config.settings == (("allow-packages", ("mypkg",)),)
     assert config.strict_parse is True
     assert config.extra_rules == (str(in_tmp / "r.yaml"),)
 

@@ -484,5 +484,5 @@ def test_signature_ignores_output_options_and_defaults() -> None:
     assert sign(strict=False, allow_global=None) == plain
     assert sign(strict=True) != plain
     assert sign(allow_global=["x.y"]) != plain
-    assert verdicts.run_signature(config._replace(allow_packages=("x",)), argparse.Namespace()) != plain
+    assert verdicts.run_signature(config._replace(settings=(("allow-packages", ("x",)),)), argparse.Namespace()) != plain
     assert verdicts.run_signature(config._replace(disable=("x",)), argparse.Namespace()) == plain

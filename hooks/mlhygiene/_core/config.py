@@ -1,10 +1,16 @@
-"""``[tool.mlhygiene]`` in pyproject.toml."""
+"""``[tool.mlhygiene]`` in pyproject.toml.
+
+The keys every run reads are declared here; a key only one check reads (``allow-packages``,
+``pickle-allow``) is declared by that check as a :class:`Setting` and passed in by the caller, so
+this module knows no check. Its value is in ``Config.settings`` and part of the verdict cache key.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -18,21 +24,32 @@ else:  # pragma: no cover
 DEFAULT_BASELINE = ".mlhygiene-baseline.json"
 
 
+class Setting(NamedTuple):
+    """A config key one check reads, declared by that check."""
+
+    key: str  # as written in [tool.mlhygiene], e.g. "allow-packages"
+    kind: type  # list (of strings), bool, int or str
+    default: Any
+
+
 class Config(NamedTuple):
     root: Path
     enable: tuple[str, ...] = ()
     disable: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    allow_packages: tuple[str, ...] = ()
     extra_rules: tuple[str, ...] = ()
     baseline: str = DEFAULT_BASELINE
     strict_parse: bool = False
-    strict_pickle: bool = False  # deprecated, no effect: pickle globals are always allow-listed
-    pickle_allow: tuple[str, ...] = ()  # pickle globals to accept: dotted prefixes or globs
     max_file_size: int = 20 * 1024 * 1024
     semgrep_timeout: int = 300
     file: str = ""  # the pyproject.toml read ("" when none)
     outside_repo: bool = False  # that file was found above the working directory, with no git repo
+    # The checks' own keys that the file sets: sorted (key, value) pairs, lists as tuples.
+    settings: tuple[tuple[str, Any], ...] = ()
+
+    def setting(self, declared: Setting) -> Any:
+        """The value of a check's key: the file's, else the declared default."""
+        return dict(self.settings).get(declared.key, declared.default)
 
     def rule_enabled(self, rule_id: str, category: str) -> bool:
         if self.enable and rule_id not in self.enable and category not in self.enable:
@@ -56,12 +73,9 @@ _KEYS: dict[str, type] = {
     "enable": list,
     "disable": list,
     "exclude": list,
-    "allow-packages": list,
     "extra-rules": list,
     "baseline": str,
     "strict-parse": bool,
-    "strict-pickle": bool,
-    "pickle-allow": list,
     "max-file-size": int,
     "semgrep-timeout": int,
 }
@@ -86,8 +100,9 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
-def load_config(path: str | None = None) -> Config:
-    """Read the config from ``path`` or the nearest pyproject.toml above the working directory."""
+def load_config(path: str | None = None, settings: Sequence[Setting] = ()) -> Config:
+    """Read the config from ``path`` or the nearest pyproject.toml above the working directory;
+    ``settings`` are the keys the checks declare beside the common ones."""
     cwd = Path.cwd()
     file = Path(path) if path else find_pyproject(cwd)
     if file is None:
@@ -105,10 +120,12 @@ def load_config(path: str | None = None) -> Config:
     if not isinstance(section, dict):
         raise UsageError(f"{file}: [tool.mlhygiene] must be a table")
     values: dict[str, Any] = {}
+    owned = {s.key: s.kind for s in settings}
+    checks: dict[str, Any] = {}
     for key, value in section.items():
-        expected = _KEYS.get(key)
+        expected = _KEYS.get(key) or owned.get(key)
         if expected is None:
-            known = ", ".join(sorted(_KEYS))
+            known = ", ".join(sorted({*_KEYS, *owned}))
             raise UsageError(f"{file}: unknown key '{key}' in [tool.mlhygiene] (known: {known})")
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise UsageError(f"{file}: [tool.mlhygiene] {key} must be a {expected.__name__}")
@@ -116,8 +133,17 @@ def load_config(path: str | None = None) -> Config:
             if not all(isinstance(v, str) for v in value):
                 raise UsageError(f"{file}: [tool.mlhygiene] {key} must be a list of strings")
             value = tuple(value)
-        values[key.replace("-", "_")] = value
+        if key in _KEYS:
+            values[key.replace("-", "_")] = value
+        else:
+            checks[key] = value
     root = file.parent
     if "extra_rules" in values:
         values["extra_rules"] = tuple(str(root / p) for p in values["extra_rules"])
-    return Config(root=root, **values, file=str(file), outside_repo=outside and file.parent != cwd)
+    return Config(
+        root=root,
+        **values,
+        file=str(file),
+        outside_repo=outside and file.parent != cwd,
+        settings=tuple(sorted(checks.items())),
+    )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from mlhygiene._core.baseline import filter_baseline, load_baseline
 from mlhygiene._core.cache import usable_root
-from mlhygiene._core.config import Config
+from mlhygiene._core.config import Config, Setting
 from mlhygiene._core.records import CheckResult, FatalError, Finding, Problem, Source
 from mlhygiene._core.report import escape
 from mlhygiene._core.sources import SkippedData, SourceError, classify, load_source, parse_problems
@@ -84,6 +84,8 @@ class Check(NamedTuple):
     # The rule ids the check emits itself; a Semgrep check also reports the bundled rules of
     # its category (rules/<category>/*.yaml). See mlhygiene/checks.py.
     rule_ids: tuple[str, ...] = ()
+    # The [tool.mlhygiene] keys only this check reads (their values are in the verdict cache key).
+    settings: tuple[Setting, ...] = ()
 
 
 def semgrep_check(name: str, category: str) -> Check:

@@ -169,8 +169,7 @@ def run_signature(config: Config, options: object) -> str:
         sys.version,
         library_versions(),
         os.path.abspath(config.root),
-        repr((config.allow_packages, config.strict_pickle, config.max_file_size, config.extra_rules,
-              config.pickle_allow)),
+        repr((config.settings, config.max_file_size, config.extra_rules)),
         repr(chosen),
     )
 
