@@ -229,3 +229,37 @@ def test_each_finding_alone_passes_the_prefilter(monkeypatch: pytest.MonkeyPatch
             assert may_match(needs[rule], UnitIndex(alone)), f"{path}:{finding.line}: {rule}"
             checked += 1
     assert checked > 100
+
+
+RULE_TEXT = """\
+rules:
+  - id: demo
+    metadata:
+      mlhygiene-needs-words: jsonpickle
+    patterns:
+      - pattern-either:
+          - pattern: jsonpickle.decode(...)
+          - pattern: forgotten.loader(...)
+          - pattern-inside: |
+              $S = other.Session(...)
+              ...
+      - pattern-not: excluded.call(...)
+      - metavariable-pattern:
+          metavariable: $X
+          pattern: inner.call(...)
+    pattern-sanitizers:
+      - pattern: re.sub(...)
+"""
+
+
+def test_calls_a_rule_forgot_to_declare_are_derived_from_its_patterns(tmp_path: Path) -> None:
+    from mlhygiene._core.prefilter import derived_calls
+
+    assert derived_calls(RULE_TEXT) == ("jsonpickle.decode", "forgotten.loader", "other.Session")
+    # covered by the declared word: only the forgotten ones are added
+    assert derived_calls(RULE_TEXT, {"words": ("jsonpickle",)}) == ("forgotten.loader", "other.Session")
+    rule = tmp_path / "demo.yaml"
+    rule.write_text(RULE_TEXT)
+    needs = read_needs(rule)
+    assert needs is not None and needs.calls == ("forgotten.loader", "other.Session")
+    assert may_match(needs, UnitIndex("import forgotten\nforgotten.loader(path)\n"))

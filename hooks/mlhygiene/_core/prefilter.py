@@ -16,6 +16,10 @@ parsed and matched by every rule. Our rules declare, in their metadata, what a m
     text a string literal must start with (``"http://"``; any quote, any case), adjacent
     literals joined as Python joins them (``"http:" "//host"``, even across lines and comments).
 
+The dotted callees a rule's positive patterns name (``pattern: numpy.load(...)``,
+``pattern-inside: $S = requests.Session(...)``) are added to its calls by machine
+(:func:`derived_calls`), so a need forgotten in the metadata cannot drop a finding.
+
 A rule runs on a unit when one of its calls, words or texts is present and, if it declares
 strings, one of those too (the taint rules: a source literal *and* a sink); a rule that
 declares no needs runs on every unit.
@@ -53,8 +57,55 @@ class Needs(NamedTuple):
     strings: tuple[str, ...] = ()
 
 
+_POSITIVE = re.compile(r"^(\s*)(?:-\s+)?(?:pattern|pattern-inside):\s*(.*?)\s*$")
+_EXCLUDING = re.compile(r"^(\s*)(?:-\s+)?(?:pattern-not\S*|pattern-sanitizers|metavariable-\S+|focus-\S+):")
+_CALLEE = re.compile(r"^['\"]?(?:\$\w+\s*=\s*)?(?:(?:async\s+)?with\s+)?([A-Za-z_][\w.]*)\s*\(")
+_IDENTIFIER = re.compile(r"(?<![$\w])\w+")
+
+
+def _covered(callee: str, pattern: str, needs: dict[str, tuple[str, ...]]) -> bool:
+    """Whether declared needs already hold for any code ``pattern`` matches."""
+    calls, words, texts = needs.get("calls", ()), needs.get("words", ()), needs.get("text", ())
+    return (
+        callee in calls
+        or bool(set(words) & set(_IDENTIFIER.findall(pattern)))
+        or any(t.lower() in pattern.lower() for t in texts)
+        or any(c.startswith(callee + ".") for c in calls)  # a receiver: Session(...).get
+    )
+
+
+def derived_calls(text: str, declared: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+    """The dotted names a rule file's positive patterns call (no metavariables) that its
+    declared needs do not cover already; what excludes a match (pattern-not, sanitizers,
+    metavariable conditions) is skipped."""
+    lines = text.splitlines()
+    found: list[str] = []
+    skip_below: int | None = None
+    for i, line in enumerate(lines):
+        indent = len(line) - len(line.lstrip())
+        if skip_below is not None and line.strip() and indent <= skip_below:
+            skip_below = None
+        excluding = _EXCLUDING.match(line)
+        if excluding and skip_below is None:
+            skip_below = len(excluding.group(1))
+            continue
+        match = _POSITIVE.match(line)
+        if skip_below is not None or not match:
+            continue
+        value = match.group(2)
+        if value in ("|", ">", "|-", ">-"):  # a block: its first line
+            value = next((n.strip() for n in lines[i + 1 :] if n.strip()), "")
+        callee = _CALLEE.match(value)
+        if not callee or "$" in callee.group(1) or callee.group(1) in ("def", "class"):
+            continue
+        if declared is None or not _covered(callee.group(1), value, declared):
+            found.append(callee.group(1))
+    return tuple(dict.fromkeys(found))
+
+
 def read_needs(config: Path) -> Needs | None:
-    """A rule file's declared needs; None (runs everywhere) for a rule that declares none."""
+    """A rule file's needs: declared, plus the calls its patterns name; None (runs everywhere)
+    for a rule that declares none."""
     try:
         text = config.read_text(encoding="utf-8")
     except OSError:
@@ -63,7 +114,10 @@ def read_needs(config: Path) -> Needs | None:
     for key, value in _NEEDS.findall(text):
         items = tuple(v.strip("\"'") for v in value.split())
         found[key] = found.get(key, ()) + tuple(v for v in items if v)
-    return Needs(**found) if found else None
+    if not found:
+        return None
+    found["calls"] = tuple(dict.fromkeys((*found.get("calls", ()), *derived_calls(text, found))))
+    return Needs(**found)
 
 
 class Bindings(NamedTuple):
