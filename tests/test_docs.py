@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlhygiene import http_urls, pickle_files, typosquat
-from mlhygiene._secrets import rules as secrets
+from mlhygiene import checks
+from mlhygiene._core.runner import Check
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs" / "rules"
@@ -20,7 +20,7 @@ CATEGORY_LINE = re.compile(r"Category: (?P<category>[a-z-]+) · Severity: (?P<se
 
 
 def semgrep_rules() -> dict[str, tuple[str, str | None]]:
-    """Rule id -> (category, severity) of every Semgrep rule in rules/."""
+    """Rule id -> (category, severity) of every Semgrep rule in rules/, read from the YAML."""
     found: dict[str, tuple[str, str | None]] = {}
     for path in sorted((REPO / "rules").rglob("*.yaml")):
         for rule in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]:
@@ -29,15 +29,9 @@ def semgrep_rules() -> dict[str, tuple[str, str | None]]:
 
 
 def python_rules() -> dict[str, tuple[str, str | None]]:
-    """Rule id -> (category, severity or None where it varies) of every id the Python-side
-    hooks emit."""
-    found: dict[str, tuple[str, str | None]] = {
-        rule_id: (secrets.CATEGORY, secrets.SEVERITY.upper()) for rule_id in secrets.RULES
-    }
-    found.update({rule_id: (typosquat.CATEGORY, None) for rule_id in typosquat.RULE_IDS})
-    found.update({rule_id: (pickle_files.CATEGORY, None) for rule_id in pickle_files.RULE_IDS})
-    found.update({rule_id: ("http", None) for rule_id in http_urls.RULE_IDS})
-    return found
+    """Rule id -> (category, None) of every id a check declares it emits (the registry)."""
+    registered: list[Check] = list(checks.CHECKS.values())
+    return {rule_id: (check.category, None) for check in registered for rule_id in check.rule_ids}
 
 
 SEMGREP = semgrep_rules()
@@ -47,9 +41,19 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def test_rule_ids_are_unique() -> None:
-    python_ids = [*secrets.RULES, *typosquat.RULE_IDS, *pickle_files.RULE_IDS, *http_urls.RULE_IDS]
+    python_ids = [rule_id for check in checks.CHECKS.values() for rule_id in check.rule_ids]
     assert len(python_ids) == len(set(python_ids))
     assert not set(python_ids) & set(SEMGREP)
+
+
+def test_the_registry_knows_every_rule_with_its_page() -> None:
+    docs = {doc.id: doc for doc in checks.bundled_rules()}
+    assert set(docs) == set(ALL)
+    for rule_id, (category, severity) in ALL.items():
+        assert docs[rule_id].category == category
+        assert docs[rule_id].uri.endswith(f"/docs/rules/{rule_id}.md")
+        if severity is not None:
+            assert docs[rule_id].severity == severity.lower()
 
 
 @pytest.mark.parametrize("rule_id", sorted(ALL))
