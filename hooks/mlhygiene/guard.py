@@ -90,7 +90,6 @@ mlhygiene.guard.install({config!r})
 
 def sitecustomize(config: str | None) -> str:
     from mlhygiene.checks import load_config
-
     from mlhygiene.typosquat import POLICY
 
     loaded = load_config(config)
