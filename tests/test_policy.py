@@ -116,7 +116,8 @@ def test_a_policy_list_in_the_config(in_tmp: Path, capsys: pytest.CaptureFixture
         ),
         (
             '[tool.mlhygiene.policy]\npackage = ["numpy"]\n',
-            "unknown key 'package' in [tool.mlhygiene.policy] (known: packages, blocked-packages, index-urls)",
+            "unknown key 'package' in [tool.mlhygiene.policy] (known: packages, blocked-packages, index-urls,"
+            " data-hosts, hub-orgs, require-hub-revision)",
         ),
         ('[tool.mlhygiene]\npolicy = "strict"\n', "[tool.mlhygiene] policy must be table"),
     ],
@@ -145,3 +146,68 @@ def test_policy_is_a_category(org: Path, capsys: pytest.CaptureFixture[str]) -> 
     (org / "pyproject.toml").write_text(POLICY + '\n[tool.mlhygiene]\ndisable = ["policy"]\n')
     (org / "requirements.txt").write_text("xgboost\n")
     assert cli.main(["scan", "--only", "typosquat", "requirements.txt"]) == 0
+
+
+PROVENANCE = """\
+[tool.mlhygiene.policy]
+hub-orgs = ["our-org", "meta-llama"]
+data-hosts = ["data.internal.example", "*.s3.amazonaws.com"]
+require-hub-revision = true
+"""
+SHA = "0123456789abcdef" * 2 + "01234567"
+
+
+def hub(repo: str, org: str) -> str:
+    return (
+        f"hub-repo-not-approved '{repo}' comes from '{org}', not one of the approved hub organisations: its"
+        " weights, code and tokenizer are whatever that account publishes; use a model from an approved"
+        " organisation or mirror this one there"
+    )
+
+
+def unpinned(repo: str) -> str:
+    return (
+        f"hub-revision-unpinned '{repo}' is downloaded without revision= set to a commit hash: the"
+        ' repository can change under you; pin revision="<40-hex commit>"'
+    )
+
+
+def host(name: str) -> str:
+    return (
+        f"data-host-not-approved data is downloaded from {name}, which is not an approved data host: check"
+        " where it comes from and mirror it on an approved host"
+    )
+
+
+def test_hub_repositories_and_data_hosts(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_tmp / "pyproject.toml").write_text(PROVENANCE)
+    (in_tmp / "train.py").write_text(
+        "import pandas as pd\nimport requests\nfrom transformers import AutoModel\n"
+        f'm = AutoModel.from_pretrained("meta-llama/Llama-3.1-8B", revision="{SHA}")\n'  # approved, pinned
+        'm = AutoModel.from_pretrained("someuser/llama-finetune")\n'
+        'm = AutoModel.from_pretrained("./checkpoints/final")\n'  # a local path
+        'df = pd.read_csv("https://data.internal.example/train.csv")\n'
+        'df = pd.read_csv("https://raw.githubusercontent.com/x/y/main/train.csv")\n'
+        'r = requests.get("https://bucket.s3.amazonaws.com/f.zip")\n'
+        'v = settings.get("https://not-a-download.example")\n'  # dict.get, not a download
+    )
+    (in_tmp / "nb.ipynb").write_text(
+        notebook_json(["!wget -q https://files.example-mirror.org/data.zip", 'load_dataset("imdb")'])
+    )
+    assert run(capsys, "train.py", "nb.ipynb") == (
+        1,
+        [
+            f"nb.ipynb:cell 1:1:10: {host('files.example-mirror.org')}",
+            f"train.py:5:31: {hub('someuser/llama-finetune', 'someuser')}",
+            f"train.py:5:31: {unpinned('someuser/llama-finetune')}",
+            f"train.py:8:18: {host('raw.githubusercontent.com')}",
+        ],
+    )
+
+
+def test_no_provenance_policy_no_findings(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_tmp / "train.py").write_text(
+        'from transformers import AutoModel\nm = AutoModel.from_pretrained("someuser/x")\n'
+        'import pandas as pd\ndf = pd.read_csv("https://raw.githubusercontent.com/x/y/z.csv")\n'
+    )
+    assert run(capsys, "train.py") == (0, [])

@@ -23,6 +23,7 @@ from mlhygiene._core.runner import Check, Context
 from mlhygiene._core.urls import host_of, is_local
 from mlhygiene._typosquat import names as known
 from mlhygiene._typosquat import policy as org
+from mlhygiene._typosquat import provenance
 from mlhygiene._typosquat.deps import (
     EXTRA_INDEX,
     IMPORT,
@@ -48,14 +49,33 @@ RULE_REQUIREMENT = "typosquat-requirement"
 RULE_WRONG = "wrong-package-name"
 RULE_INDEX = "insecure-index-url"
 RULE_EXTRA_INDEX = "extra-index-url"
+RULE_HUB, RULE_REVISION = "hub-repo-not-approved", "hub-revision-unpinned"
+RULE_HOST = "data-host-not-approved"
 RULE_NOT_APPROVED, RULE_BLOCKED, RULE_INDEX_NOT_APPROVED = (
     "package-not-approved", "package-blocked", "index-not-approved"
 )
-POLICY_RULES = frozenset({RULE_EXTRA_INDEX, RULE_NOT_APPROVED, RULE_BLOCKED, RULE_INDEX_NOT_APPROVED})
+POLICY_RULES = frozenset(
+    {RULE_EXTRA_INDEX, RULE_NOT_APPROVED, RULE_BLOCKED, RULE_INDEX_NOT_APPROVED}
+    | {RULE_HUB, RULE_REVISION, RULE_HOST}
+)
 POLICY_CATEGORY = "policy"
 RULE_IDS = (
     *RULES.values(), RULE_REQUIREMENT, RULE_WRONG, RULE_INDEX,
     RULE_EXTRA_INDEX, RULE_NOT_APPROVED, RULE_BLOCKED, RULE_INDEX_NOT_APPROVED,
+    RULE_HUB, RULE_REVISION, RULE_HOST,
+)
+HUB_NOT_APPROVED = (
+    "'{repo}' comes from '{org}', not one of the approved hub organisations: its weights, code and"
+    " tokenizer are whatever that account publishes; use a model from an approved organisation or"
+    " mirror this one there"
+)
+REVISION_UNPINNED = (
+    "'{repo}' is downloaded without revision= set to a commit hash: the repository can change under"
+    " you; pin revision=\"<40-hex commit>\""
+)
+HOST_NOT_APPROVED = (
+    "data is downloaded from {host}, which is not an approved data host: check where it comes from"
+    " and mirror it on an approved host"
 )
 EXTRA_INDEX_MESSAGE = (
     "--extra-index-url {url} adds an index beside the default one: pip takes a name from whichever"
@@ -250,7 +270,28 @@ def check_source(
         for found in verdicts:
             if found is not None:
                 findings.append(_finding(source, located.ref, found))
+    if policy.judges_provenance and source.kind in ("script", "notebook"):
+        findings += provenance_findings(source, policy)
     return findings
+
+
+def provenance_findings(source: Source, policy: org.Policy) -> list[Finding]:
+    """Model-hub repositories and download hosts outside the policy."""
+    found: list[tuple[Ref, Verdict]] = []
+    refs = [*provenance.python_provenance(source), *provenance.shell_provenance(source)]
+    for item in refs:
+        if isinstance(item, provenance.HubRef):
+            ref = Ref("hub", item.repo, item.line, item.column, item.cell)
+            if not policy.org_approved(item.repo):
+                message = HUB_NOT_APPROVED.format(repo=item.repo, org=item.repo.split("/", 1)[0])
+                found.append((ref, Verdict(RULE_HUB, "error", message)))
+            if policy.require_revision and not item.pinned:
+                message = REVISION_UNPINNED.format(repo=item.repo)
+                found.append((ref, Verdict(RULE_REVISION, "warning", message)))
+        elif not policy.host_approved(item.host):
+            ref = Ref("host", shown_url(item.url), item.line, item.column, item.cell)
+            found.append((ref, Verdict(RULE_HOST, "warning", HOST_NOT_APPROVED.format(host=item.host))))
+    return [_finding(source, ref, verdict) for ref, verdict in found]
 
 
 def _finding(source: Source, ref: Ref, found: Verdict) -> Finding:

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from mlhygiene._core.records import UsageError
 from mlhygiene._typosquat import names as known
 
-KEYS = ("packages", "blocked-packages", "index-urls")
+KEYS = ("packages", "blocked-packages", "index-urls", "data-hosts", "hub-orgs", "require-hub-revision")
 
 
 class Policy(NamedTuple):
@@ -30,6 +30,20 @@ class Policy(NamedTuple):
     indexes: tuple[str, ...] | None  # normalised index URLs; None: any index
     source: str  # where the allow-list came from, for messages
     files: tuple[str, ...] = ()  # policy files read (their contents key the verdict cache)
+    hosts: tuple[str, ...] | None = None  # download hosts (globs, lower case); None: any host
+    orgs: tuple[str, ...] | None = None  # model-hub organisations (globs); None: any
+    require_revision: bool = False  # hub downloads must pin revision= to a commit hash
+
+    @property
+    def judges_provenance(self) -> bool:
+        return self.hosts is not None or self.orgs is not None or self.require_revision
+
+    def host_approved(self, host: str) -> bool:
+        return self.hosts is None or any(fnmatch.fnmatchcase(host.lower(), p) for p in self.hosts)
+
+    def org_approved(self, repo: str) -> bool:
+        org = repo.split("/", 1)[0].lower()
+        return self.orgs is None or any(fnmatch.fnmatchcase(org, p) for p in self.orgs)
 
     def is_blocked(self, distribution: str) -> bool:
         return _matches(distribution, self.blocked)
@@ -93,7 +107,21 @@ def load(table: Any, root: Path, file: str) -> Policy:
         if not isinstance(urls, (list, tuple)) or not all(isinstance(u, str) for u in urls):
             raise UsageError(f"{file}: [tool.mlhygiene.policy] index-urls must be a list of strings")
         indexes = tuple(normalise_url(u) for u in urls)
-    return Policy(approved, blocked, indexes, source or "[tool.mlhygiene.policy] packages", files)
+    hosts = _strings(data, "data-hosts", where) if "data-hosts" in data else None
+    orgs = _strings(data, "hub-orgs", where) if "hub-orgs" in data else None
+    require = data.get("require-hub-revision", False)
+    if not isinstance(require, bool):
+        raise UsageError(f"{where} require-hub-revision must be true or false")
+    return Policy(
+        approved, blocked, indexes, source or "[tool.mlhygiene.policy] packages", files, hosts, orgs, require
+    )
+
+
+def _strings(data: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = data[key]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{where} {key} must be a list of strings")
+    return tuple(v.strip().lower() for v in value)
 
 
 def distribution_of_import(name: str) -> str | None:
