@@ -1,0 +1,195 @@
+"""The audit run: walk into the store, check what is pending, write the report."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from mlhygiene import __version__
+from mlhygiene._core.batches import available_cores
+from mlhygiene._core.config import Config, load_config
+from mlhygiene._core.report import escape
+from mlhygiene._core.runner import EXIT_CLEAN, EXIT_ERROR
+from mlhygiene._core.sources import classify
+from mlhygiene.audit import engine, report
+from mlhygiene.audit.store import Store
+from mlhygiene.audit.walk import Occurrence, hash_file, history_blobs, read_blobs, repositories, tree_files
+
+CHUNK = 2000
+QUIET_PROGRESS_SECONDS = 30.0
+
+
+def tools(config: Config) -> str:
+    """What decides a verdict besides the content: results of other versions must not mix."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = [f"mlhygiene {__version__}"]
+    for name in ("semgrep", "detect-secrets"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} ?")
+    settings = (
+        config.enable,
+        config.disable,
+        config.allow_packages,
+        config.extra_rules,
+        config.strict_pickle,
+        config.max_file_size,
+    )
+    return "; ".join(found) + f"; config {settings!r}"
+
+
+def _label(folder: str) -> str:
+    rel = os.path.relpath(folder)
+    return folder if rel.startswith("..") else rel
+
+
+def collect(store: Store, paths: list[str], history: bool) -> dict[str, str]:
+    """Every file (and with ``history`` every blob) into the store; repository label -> folder."""
+    roots: dict[str, str] = {"": os.getcwd()}
+    chunk: list[Occurrence] = []
+    for repo, inside, path in tree_files(paths):
+        roots.setdefault(repo, os.path.abspath(repo) if repo else os.getcwd())
+        kind = classify(path) or "config"
+        try:
+            sha, size = hash_file(path)
+        except OSError as exc:
+            store.add_unreadable(repo, inside, f"cannot read ({exc.strerror or exc})")
+            continue
+        chunk.append(Occurrence(repo, inside, "", "", True, sha, size, kind))
+        if len(chunk) >= CHUNK:
+            store.add_occurrences(chunk)
+            chunk = []
+    store.add_occurrences(chunk)
+    if history:
+        for folder in repositories(paths):
+            label = _label(folder)
+            roots.setdefault(label, folder)
+            store.add_occurrences(_blobs(store, folder, label))
+    return roots
+
+
+def _blobs(store: Store, folder: str, label: str) -> Iterator[Occurrence]:
+    todo: list[tuple[str, str, str]] = []
+    for oid, commit, path in history_blobs(folder):
+        known = store.known(label, oid)
+        if known is None:
+            todo.append((oid, commit, path))
+            continue
+        size, kind = store.db.execute("SELECT size, kind FROM contents WHERE sha256 = ?", (known,)).fetchone()
+        yield Occurrence(label, path, commit, oid, False, known, size, kind)
+    where = {oid: (commit, path) for oid, commit, path in todo}
+    for oid, data in read_blobs(folder, [oid for oid, _, _ in todo]):
+        commit, path = where[oid]
+        kind = classify(os.path.join("/nonexistent-mlhygiene-audit", path)) or "config"
+        yield Occurrence(label, path, commit, oid, False, hashlib.sha256(data).hexdigest(), len(data), kind)
+
+
+class Progress:
+    """On a terminal a progress bar on stderr (rich); otherwise a line every 30 s."""
+
+    def __init__(self, files: int, size: int) -> None:
+        self.files, self.size = files, size
+        self.done_files = self.done_bytes = 0
+        self.start = self.last = time.monotonic()
+        self.bar: Any = None
+        if sys.stderr.isatty() and files:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+            from rich.progress import (
+                Progress as Bar,
+            )
+
+            self.bar = Bar(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(self._description(), total=size or 1)
+
+    def _description(self) -> str:
+        return f"audit {self.done_files:,}/{self.files:,} files"
+
+    def advance(self, files: int, size: int) -> None:
+        self.done_files += files
+        self.done_bytes += size
+        now = time.monotonic()
+        if self.bar is not None:
+            self.bar.update(self.task, advance=size, description=self._description())
+        elif now - self.last >= QUIET_PROGRESS_SECONDS:
+            self.last = now
+            rate = self.done_bytes / 1048576 / max(now - self.start, 1e-9)
+            print(
+                f"mlhygiene audit: {self.done_files:,}/{self.files:,} files, "
+                f"{self.done_bytes / 1048576:,.1f}/{self.size / 1048576:,.1f} MB, {rate:,.2f} MB/s",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def audit(options: argparse.Namespace) -> int:
+    config = load_config(options.config) if options.config else Config(root=Path.cwd())
+    if options.config:
+        from mlhygiene.checks import validate
+
+        validate(config)
+    os.makedirs(options.out, exist_ok=True)
+    store = Store(os.path.join(options.out, "audit.sqlite"), tools(config))
+    try:
+        started = time.monotonic()
+        roots = collect(store, list(options.paths), options.history)
+        processes = options.jobs or available_cores()
+        pending = store.pending(roots)
+        progress = Progress(len(pending), sum(p.size for p in pending))
+        settings = engine.Settings(config, store.salt, options.debug)
+        sizes = {p.sha256: p.size for p in pending}
+        try:
+            for results in engine.local(engine.batches(pending, processes), settings, processes):
+                store.write(results)
+                progress.advance(len(results), sum(sizes[r.sha256] for r in results))
+        finally:
+            progress.close()
+        data = report.summary(
+            store.db, {"kind": "local", "processes": processes}, options.ignore_suppressions
+        )
+        report.write_json(data, os.path.join(options.out, "summary.json"))
+        report.findings_csv(store.db, os.path.join(options.out, "findings.csv"))
+        report.report_html(data, os.path.join(options.out, "report.html"))
+    finally:
+        store.close()
+    for error in data["errors"]["list"]:
+        print(escape(f"{error['path']}: error: {error['message']}"), file=sys.stderr)
+    elapsed = time.monotonic() - started
+    print(
+        escape(
+            f"mlhygiene audit: {data['files_scanned']:,} files ({data['files_unique']:,} unique, "
+            f"{data['bytes'] / 1048576:,.1f} MB) in {data['repositories']:,} repositories: "
+            f"{data['findings']:,} findings, {data['unique_secrets']['total']:,} unique secrets, "
+            f"{data['errors']['files']:,} could not be checked; {elapsed:.1f} s; "
+            f"report: {os.path.join(options.out, 'report.html')}"
+        ),
+        file=sys.stderr,
+    )
+    return EXIT_ERROR if data["errors"]["files"] else EXIT_CLEAN
