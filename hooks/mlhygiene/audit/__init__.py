@@ -38,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://HOST:PORT)")
     parser.add_argument("--config", metavar="PYPROJECT", help="read [tool.mlhygiene] from this file")
+    parser.add_argument("--batch-files", type=int, default=0, help=argparse.SUPPRESS)  # tests and tuning
     parser.add_argument("--debug", action="store_true", help="print tracebacks for internal errors")
 
 

@@ -42,11 +42,15 @@ class Settings(NamedTuple):
     debug: bool = False
 
 
-def batches(pending: Sequence[Pending], workers: int) -> list[list[Pending]]:
-    """Consecutive batches by bytes and count, as ``scan`` makes them."""
+def batches(pending: Sequence[Pending], workers: int, most: int = 0) -> list[list[Pending]]:
+    """Consecutive batches by bytes and count, as ``scan`` makes them (at most ``most`` contents)."""
     by_sha = {p.sha256: p for p in pending}
     keys = [p.sha256 for p in pending]
-    return [[by_sha[k] for k in batch] for batch in split(keys, [p.size for p in pending], workers)]
+    out: list[list[Pending]] = []
+    for batch in split(keys, [p.size for p in pending], workers):
+        step = most or len(batch)
+        out += [[by_sha[k] for k in batch[i : i + step]] for i in range(0, len(batch), step)]
+    return out
 
 
 def _stored(finding: Finding, salt: str, suppressed: bool) -> StoredFinding:
@@ -185,11 +189,22 @@ def _results(
     ]
 
 
-def _watch_parent(parent: int) -> None:
-    """A worker whose audit process died (SIGKILL) exits instead of lingering."""
+def _watch_parent(audit: int) -> None:
+    """A worker whose audit process died (SIGKILL) exits instead of lingering.
+
+    The worker's parent is the audit, or the forkserver that dies with it: when the parent
+    changes, or the audit is gone, the worker leaves.
+    """
+    parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
+            try:
+                os.kill(audit, 0)
+            except ProcessLookupError:
+                break
+            except OSError:  # not ours to signal: still alive
+                pass
             time.sleep(0.5)
         os._exit(1)
 

@@ -166,7 +166,9 @@ def audit(options: argparse.Namespace) -> int:
         settings = engine.Settings(config, store.salt, options.debug)
         sizes = {p.sha256: p.size for p in pending}
         try:
-            for results in engine.local(engine.batches(pending, processes), settings, processes):
+            for results in engine.local(
+                engine.batches(pending, processes, options.batch_files), settings, processes
+            ):
                 store.write(results)
                 progress.advance(len(results), sum(sizes[r.sha256] for r in results))
         finally:

@@ -19,6 +19,7 @@ from typing import Any
 
 from mlhygiene import __version__
 from mlhygiene._core.records import CATEGORIES
+from mlhygiene._core.report import escape
 from mlhygiene.audit.census import GROUPS
 from mlhygiene.audit.store import SCHEMA_VERSION
 
@@ -184,7 +185,7 @@ def findings_csv(db: sqlite3.Connection, path: str) -> None:
         writer.writerow(columns)
         for row in rows:
             # a spreadsheet must not run a formula a scanned file chose
-            writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+            writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] and v[0] in "=+-@" else v for v in row])
 
 
 class _atomic:
@@ -256,7 +257,8 @@ def _empty(width: int) -> str:
 
 
 def _cell(value: object) -> str:
-    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+    """A table cell's text: numbers grouped, control characters shown as escapes."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else escape(str(value))
 
 
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:60em;color:#222}
@@ -333,7 +335,7 @@ def report_html(data: dict[str, Any], path: str) -> None:
     ]
     for group, modules in data["census"].items():
         parts += [
-            f"<h3>{html.escape(group)}</h3>",
+            f"<h3>{html.escape(escape(group))}</h3>",
             _table(
                 ["module", "unique files", "every copy"],
                 [(m, v["files_unique"], v["files_scanned"]) for m, v in modules.items()],

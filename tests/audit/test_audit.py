@@ -1,0 +1,278 @@
+"""mlhygiene audit, end to end: real git repositories, a real process pool, a real SIGKILL."""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mlhygiene import cli
+from tests.secrets_factory import Factory
+
+pytest.importorskip("matplotlib")
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.invalid",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    out = subprocess.run(
+        ["git", "-C", str(repo), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV},
+    )
+    return out.stdout.strip()
+
+
+def commit(repo: Path, message: str) -> str:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+class Org:
+    """Two repositories: one leaked a key in its history, one holds copies of a file."""
+
+    def __init__(self, root: Path) -> None:
+        fake = Factory(17)
+        self.hf, self.openai = fake.make("huggingface"), fake.make("openai-project")
+        self.a, self.b = root / "org" / "a", root / "org" / "b"
+        for repo in (self.a, self.b):
+            repo.mkdir(parents=True)
+            git(repo, "init", "-q")
+        train = self.a / "train.py"
+        train.write_text(f'import pickle\nTOKEN = "{self.hf}"\nm = pickle.load(open("m.pkl", "rb"))\n')
+        self.leak = commit(self.a, "add training")
+        train.write_text(
+            'import pickle\nimport os\nTOKEN = os.environ["HF_TOKEN"]\nm = pickle.load(open("m.pkl", "rb"))\n'
+        )
+        commit(self.a, "token from the environment")
+        copy = f'import pandas as pd\nimport reqeusts\ndf = pd.read_html("http://example.com/t")\nKEY = "{self.openai}"\n'
+        (self.b / "x.py").write_text(copy)
+        (self.b / "y.py").write_text(copy)
+        (self.b / "z.py").write_text(f'import joblib\nOTHER = "{self.openai}"\n')  # same secret, other file
+        commit(self.b, "copies")
+
+
+@pytest.fixture
+def org(in_tmp: Path) -> Org:
+    return Org(in_tmp)
+
+
+def summary(out: Path) -> dict:
+    return json.loads((out / "summary.json").read_text())
+
+
+def test_history_dedupe_and_unique_secrets(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["audit", "--out", "out", "--history", "-j", "1", "org"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(
+        "mlhygiene audit: 5 files (4 unique, 0.0 MB) in 2 repositories: 8 findings, 2 unique secrets, "
+        "0 could not be checked; "
+    )
+    data = summary(Path("out"))
+    assert (data["repositories"], data["files_scanned"], data["files_unique"]) == (2, 5, 4)
+    assert data["findings_by_rule"] == {
+        "http-url-read-data": 1,
+        "huggingface-token": 1,
+        "openai-api-key": 2,
+        "pickle-load": 2,
+        "typosquat-import": 1,
+        "xxe-pandas-read-html-lxml": 1,
+    }
+    assert data["findings_by_rule_occurrences"] == {
+        "http-url-read-data": 2,
+        "huggingface-token": 1,
+        "openai-api-key": 3,
+        "pickle-load": 2,
+        "typosquat-import": 2,
+        "xxe-pandas-read-html-lxml": 2,
+    }
+    assert data["findings_by_category"] == {
+        "credentials": 3,
+        "deserialization": 2,
+        "http": 1,
+        "typosquat": 1,
+        "xxe": 1,
+    }
+    assert data["findings_only_in_history_by_category"] == {"credentials": 1, "deserialization": 1}
+    assert data["unique_secrets"] == {
+        "total": 2,
+        "by_type": {"huggingface-token": 1, "openai-api-key": 1},
+        "only_in_history": 1,
+    }
+    assert data["typosquats"] == {"reqeusts": 1}
+    assert data["census"]["serialization (unsafe)"]["pickle"] == {"files_unique": 2, "files_scanned": 2}
+    assert data["census"]["serialization (unsafe)"]["joblib"] == {"files_unique": 1, "files_scanned": 1}
+    assert data["census"]["privacy"]["opacus"] == {"files_unique": 0, "files_scanned": 0}
+    assert data["engine"] == {"kind": "local", "processes": 1}
+    assert data["errors"] == {"files": 0, "list": []}
+
+
+def test_history_finding_is_attributed_to_the_introducing_commit(org: Org) -> None:
+    assert cli.main(["audit", "--out", "out", "--history", "-j", "1", "org/a"]) == 0
+    rows = (Path("out") / "findings.csv").read_text().splitlines()
+    assert rows[0].startswith("repository,path,commit,in_tree,cell,output,line,column,rule,")
+    leaked = [r for r in rows if ",huggingface-token," in r]
+    assert len(leaked) == 1
+    fields = leaked[0].split(",")
+    assert fields[:4] == ["org/a", "train.py", org.leak, "0"]
+    # the secret is only hinted and hashed
+    csv_text = (Path("out") / "findings.csv").read_text()
+    assert org.hf not in csv_text and org.hf[:7] not in csv_text
+    db = sqlite3.connect("out/audit.sqlite")
+    assert all(org.hf not in str(row) for row in db.execute("SELECT * FROM findings"))
+
+
+def test_without_history_only_the_tree(org: Org) -> None:
+    assert cli.main(["audit", "--out", "out", "-j", "1", "org/a"]) == 0
+    data = summary(Path("out"))
+    assert (data["files_scanned"], data["findings_by_rule"]) == (1, {"pickle-load": 1})
+
+
+def test_summary_equals_scan_on_the_distinct_files(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["audit", "--out", "out", "-j", "2", "--batch-files", "1", "org"]) == 0
+    capsys.readouterr()
+    distinct = ["org/a/train.py", "org/b/x.py", "org/b/z.py"]
+    assert cli.main(["scan", "--no-cache", "--format", "json", *distinct]) == 1
+    scanned = json.loads(capsys.readouterr().out)["findings"]
+    data = summary(Path("out"))
+    assert data["findings_by_rule"] == dict(
+        sorted(collections.Counter(f["rule_id"] for f in scanned).items())
+    )
+    assert data["findings_by_category"] == dict(
+        sorted(collections.Counter(f["category"] for f in scanned).items())
+    )
+    assert data["engine"] == {"kind": "local", "processes": 2}
+
+
+def test_report_html_has_the_chart_and_the_numbers(org: Org) -> None:
+    assert cli.main(["audit", "--out", "out", "--history", "-j", "1", "org"]) == 0
+    page = (Path("out") / "report.html").read_text()
+    assert page.count("<svg") == 3 and "http://" not in page.split("<svg", 1)[0]
+    figure = page.split("<figure id='figure-1'>", 1)[1].split("</figure>", 1)[0]
+    assert "Figure 1. Findings by category" in figure and "findings (log scale)" in figure
+    assert "<td>credentials</td><td>3</td><td>4</td><td>1</td>" in page
+    assert "<td>openai-api-key</td><td>2</td><td>3</td>" in page
+    assert "<td>reqeusts</td><td>1</td>" in page
+    assert "2 unique secret values; 1 of them only in history" in page
+    assert org.openai not in page and org.hf not in page
+    assert "<script" not in page and "src=" not in page
+
+
+def test_suppressed_findings_are_counted_apart(in_tmp: Path) -> None:
+    (in_tmp / "s.py").write_text("import pickle\nx = pickle.load(f)  # mlhygiene: ignore[pickle-load]\n")
+    assert cli.main(["audit", "--out", "out", "--ignore-suppressions", "-j", "1", "s.py"]) == 0
+    data = summary(Path("out"))
+    assert (data["findings_by_rule"], data["suppressed_by_rule"]) == ({}, {"pickle-load": 1})
+
+
+def test_file_that_cannot_be_checked_exits_3(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_tmp / "ok.py").write_text("import os\n")
+    (in_tmp / "bad\x1b[2J.ipynb").write_text("{not json")
+    assert cli.main(["audit", "--out", "out", "-j", "1", "."]) == 3
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == (
+        "bad\\x1b[2J.ipynb: error: not valid JSON (Expecting property name enclosed in double quotes: "
+        "line 1 column 2 (char 1))"
+    )
+    assert "1 could not be checked" in err[1]
+    assert summary(Path("out"))["errors"]["files"] == 1
+    assert "bad\x1b" not in (Path("out") / "report.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--out", "o", "missing"], "mlhygiene: error: missing: no such file or folder"),
+        (
+            ["--out", "o", "--scheduler", "tcp://127.0.0.1:8786", "."],
+            "mlhygiene: error: --scheduler needs the dask engine (not available yet); run without it",
+        ),
+    ],
+)
+def test_usage_errors_exit_2(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert cli.main(["audit", *argv]) == 2
+    assert capsys.readouterr().err.splitlines() == [message]
+
+
+def test_rerun_checks_nothing_twice(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["audit", "--out", "out", "--history", "-j", "1", "org"]) == 0
+    first = summary(Path("out"))
+    db = sqlite3.connect("out/audit.sqlite")
+    rows = db.execute("SELECT COUNT(*) FROM findings").fetchone()
+    db.close()
+    assert cli.main(["audit", "--out", "out", "--history", "-j", "1", "org"]) == 0
+    assert summary(Path("out")) == first
+    db = sqlite3.connect("out/audit.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM findings").fetchone() == rows
+
+
+def _corpus(root: Path, files: int) -> None:
+    fake = Factory(99)
+    for n in range(files):
+        repo = root / "corpus" / f"r{n % 3}"
+        repo.mkdir(parents=True, exist_ok=True)
+        body = f'import pickle\nimport requests\nKEY_{n} = "{fake.make("huggingface")}"\n'
+        body += f'r = requests.get("http://example.com/{n}")\nm = pickle.loads(r.content)\n' * 20
+        (repo / f"f{n}.py").write_text(body)
+        (repo / f"copy{n}.py").write_text(body)
+
+
+def _audit(out: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mlhygiene", "audit", "--out", out, "-j", "2", "--batch-files", "3", "corpus"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(in_tmp: Path) -> None:
+    _corpus(in_tmp, 24)
+    whole = _audit("whole")
+    assert whole.wait(timeout=300) == 0, whole.stderr.read()  # type: ignore[union-attr]
+    killed = _audit("killed")
+    store = in_tmp / "killed" / "audit.sqlite"
+    deadline = time.monotonic() + 240
+    done = 0
+    while time.monotonic() < deadline and killed.poll() is None:
+        if store.exists():
+            try:
+                db = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5)
+                done = db.execute("SELECT COUNT(*) FROM contents WHERE status = 'done'").fetchone()[0]
+                db.close()
+            except sqlite3.OperationalError:  # the schema is being created
+                done = 0
+            if done >= 3:
+                break
+        time.sleep(0.05)
+    assert killed.poll() is None, "the audit finished before it could be killed: make the corpus bigger"
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait()
+    assert 3 <= done < 24
+    assert not (in_tmp / "killed" / "summary.json").exists()
+    resumed = _audit("killed")
+    assert resumed.wait(timeout=300) == 0, resumed.stderr.read()  # type: ignore[union-attr]
+    assert summary(in_tmp / "killed") == summary(in_tmp / "whole")
+    assert (in_tmp / "killed" / "findings.csv").read_text().count("\n") == (
+        in_tmp / "whole" / "findings.csv"
+    ).read_text().count("\n")
