@@ -276,3 +276,50 @@ def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(in_tmp: Path) -
     assert (in_tmp / "killed" / "findings.csv").read_text().count("\n") == (
         in_tmp / "whole" / "findings.csv"
     ).read_text().count("\n")
+
+
+def test_progress_without_a_terminal_is_a_line_now_and_then(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlhygiene.audit import pipeline
+
+    monkeypatch.setattr(pipeline, "QUIET_PROGRESS_SECONDS", 0.0)  # else one line every 30 s
+    for name in ("a.py", "b.py"):
+        (in_tmp / name).write_text(f"import {name[0]}x\n")
+    assert cli.main(["audit", "--out", "out", "-j", "1", "--batch-files", "1", "."]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(" MB, ")[0] for line in err[:2]] == [
+        "mlhygiene audit: 1/2 files, 0.0/0.0",
+        "mlhygiene audit: 2/2 files, 0.0/0.0",
+    ]
+    assert err[2].startswith("mlhygiene audit: 2 files (2 unique, 0.0 MB) in 1 repository: 0 findings")
+
+
+def test_notebook_findings_keep_their_cell(in_tmp: Path, write_notebook) -> None:
+    write_notebook("nb.ipynb", ["import os", "import pickle\nm = pickle.load(f)"])
+    assert cli.main(["audit", "--out", "out", "-j", "1", "nb.ipynb"]) == 0
+    rows = (Path("out") / "findings.csv").read_text().splitlines()
+    assert rows[1].startswith(".,nb.ipynb,,1,2,,2,5,pickle-load,deserialization,error,")
+    data = summary(Path("out"))
+    assert [m["module"] for m in data["imports"]["top"]] == ["os", "pickle"]
+
+
+def test_a_store_of_other_tool_versions_is_refused(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_tmp / "a.py").write_text("import os\n")
+    assert cli.main(["audit", "--out", "out", "-j", "1", "."]) == 0
+    db = sqlite3.connect("out/audit.sqlite")
+    db.execute("UPDATE meta SET value = 'mlhygiene 0.0.1' WHERE key = 'tools'")
+    db.commit()
+    db.close()
+    capsys.readouterr()
+    assert cli.main(["audit", "--out", "out", "-j", "1", "."]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "mlhygiene: error: out/audit.sqlite: results store written by other tool versions "
+        "(mlhygiene 0.0.1); results must not mix: use a new --out folder"
+    ]
+
+
+def test_the_hooks_do_not_import_the_audit_extras() -> None:
+    code = "import sys, mlhygiene.cli, mlhygiene.credentials; print(sorted(m for m in ('matplotlib', 'rich') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out == "[]\n"

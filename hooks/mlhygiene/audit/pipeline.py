@@ -183,15 +183,21 @@ def audit(options: argparse.Namespace) -> int:
         store.close()
     for error in data["errors"]["list"]:
         print(escape(f"{error['path']}: error: {error['message']}"), file=sys.stderr)
-    elapsed = time.monotonic() - started
-    print(
-        escape(
-            f"mlhygiene audit: {data['files_scanned']:,} files ({data['files_unique']:,} unique, "
-            f"{data['bytes'] / 1048576:,.1f} MB) in {data['repositories']:,} repositories: "
-            f"{data['findings']:,} findings, {data['unique_secrets']['total']:,} unique secrets, "
-            f"{data['errors']['files']:,} could not be checked; {elapsed:.1f} s; "
-            f"report: {os.path.join(options.out, 'report.html')}"
-        ),
-        file=sys.stderr,
-    )
+    print(escape(_summary_line(data, time.monotonic() - started, options.out)), file=sys.stderr)
     return EXIT_ERROR if data["errors"]["files"] else EXIT_CLEAN
+
+
+def _count(n: int, word: str, plural: str = "") -> str:
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
+
+
+def _summary_line(data: dict[str, Any], elapsed: float, out: str) -> str:
+    secrets = data["unique_secrets"]["total"]
+    repositories = _count(data["repositories"], "repository", "repositories")
+    return (
+        f"mlhygiene audit: {_count(data['files_scanned'], 'file')} ({data['files_unique']:,} unique, "
+        f"{data['bytes'] / 1048576:,.1f} MB) in {repositories}: "
+        f"{_count(data['findings'], 'finding')}, {_count(secrets, 'unique secret')}, "
+        f"{data['errors']['files']:,} could not be checked; {elapsed:.1f} s; "
+        f"report: {os.path.join(out, 'report.html')}"
+    )
