@@ -15,68 +15,14 @@ from pathlib import Path
 import pytest
 
 from mlhygiene import cli
-from tests.secrets_factory import Factory
+from tests.audit.corpus import Org, corpus, summary
 
 pytest.importorskip("matplotlib")
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.invalid",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.invalid",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-def git(repo: Path, *args: str) -> str:
-    out = subprocess.run(
-        ["git", "-C", str(repo), *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **GIT_ENV},
-    )
-    return out.stdout.strip()
-
-
-def commit(repo: Path, message: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
-
-
-class Org:
-    """Two repositories: one leaked a key in its history, one holds copies of a file."""
-
-    def __init__(self, root: Path) -> None:
-        fake = Factory(17)
-        self.hf, self.openai = fake.make("huggingface"), fake.make("openai-project")
-        self.a, self.b = root / "org" / "a", root / "org" / "b"
-        for repo in (self.a, self.b):
-            repo.mkdir(parents=True)
-            git(repo, "init", "-q")
-        train = self.a / "train.py"
-        train.write_text(f'import pickle\nTOKEN = "{self.hf}"\nm = pickle.load(open("m.pkl", "rb"))\n')
-        self.leak = commit(self.a, "add training")
-        train.write_text(
-            'import pickle\nimport os\nTOKEN = os.environ["HF_TOKEN"]\nm = pickle.load(open("m.pkl", "rb"))\n'
-        )
-        commit(self.a, "token from the environment")
-        copy = f'import pandas as pd\nimport reqeusts\ndf = pd.read_html("http://example.com/t")\nKEY = "{self.openai}"\n'
-        (self.b / "x.py").write_text(copy)
-        (self.b / "y.py").write_text(copy)
-        (self.b / "z.py").write_text(f'import joblib\nOTHER = "{self.openai}"\n')  # same secret, other file
-        commit(self.b, "copies")
 
 
 @pytest.fixture
 def org(in_tmp: Path) -> Org:
     return Org(in_tmp)
-
-
-def summary(out: Path) -> dict:
-    return json.loads((out / "summary.json").read_text())
 
 
 def test_history_dedupe_and_unique_secrets(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
@@ -202,8 +148,8 @@ def test_file_that_cannot_be_checked_exits_3(in_tmp: Path, capsys: pytest.Captur
     [
         (["--out", "o", "missing"], "mlhygiene: error: missing: no such file or folder"),
         (
-            ["--out", "o", "--scheduler", "tcp://127.0.0.1:8786", "."],
-            "mlhygiene: error: --scheduler needs the dask engine (not available yet); run without it",
+            ["--out", "o", "--scheduler", "127.0.0.1:8786", "."],
+            "mlhygiene: error: --scheduler 127.0.0.1:8786: give a Dask scheduler address, tcp://HOST:PORT",
         ),
     ],
 )
@@ -226,17 +172,6 @@ def test_rerun_checks_nothing_twice(org: Org, capsys: pytest.CaptureFixture[str]
     assert db.execute("SELECT COUNT(*) FROM findings").fetchone() == rows
 
 
-def _corpus(root: Path, files: int) -> None:
-    fake = Factory(99)
-    for n in range(files):
-        repo = root / "corpus" / f"r{n % 3}"
-        repo.mkdir(parents=True, exist_ok=True)
-        body = f'import pickle\nimport requests\nKEY_{n} = "{fake.make("huggingface")}"\n'
-        body += f'r = requests.get("http://example.com/{n}")\nm = pickle.loads(r.content)\n' * 20
-        (repo / f"f{n}.py").write_text(body)
-        (repo / f"copy{n}.py").write_text(body)
-
-
 def _audit(out: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "mlhygiene", "audit", "--out", out, "-j", "2", "--batch-files", "3", "corpus"],
@@ -247,7 +182,7 @@ def _audit(out: str) -> subprocess.Popen[str]:
 
 
 def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(in_tmp: Path) -> None:
-    _corpus(in_tmp, 24)
+    corpus(in_tmp, 24)
     whole = _audit("whole")
     assert whole.wait(timeout=300) == 0, whole.stderr.read()  # type: ignore[union-attr]
     killed = _audit("killed")
@@ -320,6 +255,6 @@ def test_a_store_of_other_tool_versions_is_refused(in_tmp: Path, capsys: pytest.
 
 
 def test_the_hooks_do_not_import_the_audit_extras() -> None:
-    code = "import sys, mlhygiene.cli, mlhygiene.credentials; print(sorted(m for m in ('matplotlib', 'rich') if m in sys.modules))"
+    code = "import sys, mlhygiene.cli, mlhygiene.credentials; print(sorted(m for m in ('matplotlib', 'rich', 'distributed') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out == "[]\n"

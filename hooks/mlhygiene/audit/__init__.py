@@ -54,8 +54,8 @@ def run(options: argparse.Namespace) -> int:
     """An audit from parsed options (``mlhygiene audit ...``)."""
     if options.jobs < 0:
         raise UsageError("-j/--jobs must be 0 (one per core) or more")
-    if options.scheduler:
-        raise UsageError("--scheduler needs the dask engine (not available yet); run without it")
+    if options.scheduler and not options.scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise UsageError(f"--scheduler {options.scheduler}: give a Dask scheduler address, tcp://HOST:PORT")
     for path in options.paths:
         if not os.path.exists(path):
             raise UsageError(f"{path}: no such file or folder")

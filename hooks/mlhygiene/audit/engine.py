@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import NamedTuple
 
+from mlhygiene import __version__
 from mlhygiene._core.batches import split
 from mlhygiene._core.config import Config
 from mlhygiene._core.records import Finding, Problem, Source
@@ -40,6 +41,24 @@ class Settings(NamedTuple):
     config: Config
     salt: str
     debug: bool = False
+    tools: str = ""  # the versions a remote worker must run (see ``versions``); "" to trust it
+
+
+class VersionMismatch(Exception):
+    """A worker runs other tool versions than the audit: its results must not mix."""
+
+
+def versions() -> str:
+    """The tool versions that decide a verdict besides the content and the config."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = [f"mlhygiene {__version__}"]
+    for name in ("semgrep", "detect-secrets"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} ?")
+    return "; ".join(found)
 
 
 def batches(pending: Sequence[Pending], workers: int, most: int = 0) -> list[list[Pending]]:
@@ -120,6 +139,8 @@ def check_batch(items: Sequence[Pending], settings: Settings) -> list[ContentRes
     """Every check and the import census over one batch; one result per content."""
     from mlhygiene.checks import CHECKS
 
+    if settings.tools and settings.tools != versions():
+        raise VersionMismatch(f"a worker runs {versions()}, the audit {settings.tools}: refused")
     config = settings.config
     options = argparse.Namespace(
         no_cache=True, no_baseline=True, debug=settings.debug, semgrep_processes=1, strict=False

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mlhygiene import __version__
 from mlhygiene._core.batches import available_cores
 from mlhygiene._core.config import Config, load_config
 from mlhygiene._core.report import escape
@@ -27,14 +26,6 @@ QUIET_PROGRESS_SECONDS = 30.0
 
 def tools(config: Config) -> str:
     """What decides a verdict besides the content: results of other versions must not mix."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = [f"mlhygiene {__version__}"]
-    for name in ("semgrep", "detect-secrets"):
-        try:
-            found.append(f"{name} {version(name)}")
-        except PackageNotFoundError:
-            found.append(f"{name} ?")
     settings = (
         config.enable,
         config.disable,
@@ -43,7 +34,7 @@ def tools(config: Config) -> str:
         config.strict_pickle,
         config.max_file_size,
     )
-    return "; ".join(found) + f"; config {settings!r}"
+    return f"{engine.versions()}; config {settings!r}"
 
 
 def _label(folder: str) -> str:
@@ -156,31 +147,42 @@ def audit(options: argparse.Namespace) -> int:
 
         validate(config)
     os.makedirs(options.out, exist_ok=True)
+    cluster = None
+    if options.scheduler:
+        from mlhygiene.audit.cluster import Cluster
+
+        cluster = Cluster(options.scheduler)  # refuses workers of other versions before any work
     store = Store(os.path.join(options.out, "audit.sqlite"), tools(config))
     try:
         started = time.monotonic()
         roots = collect(store, list(options.paths), options.history)
-        processes = options.jobs or available_cores()
         pending = store.pending(roots)
         progress = Progress(len(pending), sum(p.size for p in pending))
         settings = engine.Settings(config, store.salt, options.debug)
         sizes = {p.sha256: p.size for p in pending}
         try:
-            for results in engine.local(
-                engine.batches(pending, processes, options.batch_files), settings, processes
-            ):
+            if cluster is None:
+                processes = options.jobs or available_cores()
+                described: dict[str, Any] = {"kind": "local", "processes": processes}
+                work = engine.batches(pending, processes, options.batch_files)
+                stream = engine.local(work, settings, processes)
+            else:
+                described = cluster.engine()
+                work = engine.batches(pending, cluster.workers, options.batch_files)
+                stream = cluster.run(work, settings)
+            for results in stream:
                 store.write(results)
                 progress.advance(len(results), sum(sizes[r.sha256] for r in results))
         finally:
             progress.close()
-        data = report.summary(
-            store.db, {"kind": "local", "processes": processes}, options.ignore_suppressions
-        )
+        data = report.summary(store.db, described, options.ignore_suppressions)
         report.write_json(data, os.path.join(options.out, "summary.json"))
         report.findings_csv(store.db, os.path.join(options.out, "findings.csv"))
         report.report_html(data, os.path.join(options.out, "report.html"))
     finally:
         store.close()
+        if cluster is not None:
+            cluster.close()
     for error in data["errors"]["list"]:
         print(escape(f"{error['path']}: error: {error['message']}"), file=sys.stderr)
     print(escape(_summary_line(data, time.monotonic() - started, options.out)), file=sys.stderr)
