@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS occurrences (
     PRIMARY KEY (repo, path, "commit", sha256)
 );
 CREATE INDEX IF NOT EXISTS occurrences_sha256 ON occurrences (sha256);
+CREATE INDEX IF NOT EXISTS occurrences_blob ON occurrences (repo, blob);
 CREATE TABLE IF NOT EXISTS findings (
     sha256 TEXT NOT NULL REFERENCES contents(sha256), rule TEXT NOT NULL, category TEXT NOT NULL,
     severity TEXT NOT NULL, cell INTEGER, output INTEGER, line INTEGER NOT NULL, col INTEGER NOT NULL,
