@@ -258,3 +258,27 @@ def test_the_hooks_do_not_import_the_audit_extras() -> None:
     code = "import sys, mlhygiene.cli, mlhygiene.credentials; print(sorted(m for m in ('matplotlib', 'rich', 'distributed') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out == "[]\n"
+
+
+def test_a_malicious_pickle_only_in_history_is_found_and_never_loaded(in_tmp: Path) -> None:
+    import pickle
+
+    from tests.audit.corpus import commit, git
+    from tests.pickle_artifacts import Payload
+
+    canary = in_tmp / "canary"
+    repo = in_tmp / "models"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "model.pkl").write_bytes(pickle.dumps(Payload(str(canary))))
+    introduced = commit(repo, "a model")
+    (repo / "model.pkl").unlink()
+    (repo / "train.py").write_text("import torch\n")
+    commit(repo, "no pickles")
+    assert cli.main(["audit", "--out", "out", "--history", "-j", "1", "models"]) == 0
+    data = summary(Path("out"))
+    assert data["findings_only_in_history_by_category"] == {"pickle-files": 1}
+    assert data["findings_by_category"] == {"pickle-files": 1}
+    row = [r for r in (Path("out") / "findings.csv").read_text().splitlines() if ",pickle-files," in r]
+    assert row[0].startswith(f"models,model.pkl,{introduced},0,")
+    assert not canary.exists()
