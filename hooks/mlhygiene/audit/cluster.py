@@ -12,15 +12,17 @@ any work, and again by each batch (a worker may join later).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from mlhygiene._core.records import FatalError
 from mlhygiene.audit.engine import Settings, VersionMismatch, check_batch, versions
 from mlhygiene.audit.store import ContentResult, Pending
 
+QUEUED_PER_WORKER = 4  # batches submitted ahead per worker: enough to rebalance, bounded memory
 TIMEOUT_ENV = "MLHYGIENE_DASK_TIMEOUT"  # seconds to reach the scheduler and see a worker
 
 
@@ -80,17 +82,25 @@ class Cluster:
     def engine(self) -> dict[str, Any]:
         return {"kind": "dask", "scheduler": self.address, "workers": self.workers}
 
-    def run(self, work: Sequence[list[Pending]], settings: Settings) -> Iterator[list[ContentResult]]:
-        """Each batch's results as they arrive (in any order)."""
+    def run(self, work: Iterable[list[Pending]], settings: Settings) -> Iterator[list[ContentResult]]:
+        """Each batch's results as they arrive (in any order); a few batches per worker queued."""
         from distributed import as_completed
 
         settings = settings._replace(tools=versions())
+        todo = iter(work)
         try:
-            futures = self.client.map(check_batch, list(work), settings=settings, pure=False)
-            for _, result in as_completed(futures, with_results=True, loop=self.client.loop):
+            arrived = as_completed(with_results=True, loop=self.client.loop)
+
+            def submit(count: int) -> None:
+                for batch in itertools.islice(todo, count):
+                    arrived.add(self.client.submit(check_batch, batch, settings, pure=False))
+
+            submit(QUEUED_PER_WORKER * self.workers)
+            for _, result in arrived:
                 if isinstance(result, BaseException):  # cancelled: the scheduler went away
                     raise result
                 yield result
+                submit(1)
         except VersionMismatch as exc:
             raise ClusterError(str(exc)) from None
         except FatalError:

@@ -11,18 +11,20 @@ process pool; another engine (Dask) needs only to run :func:`check_batch` on its
 from __future__ import annotations
 
 import argparse
+import itertools
+import math
 import multiprocessing
 import os
 import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import NamedTuple
 
 from mlhygiene import __version__
-from mlhygiene._core.batches import split
+from mlhygiene._core.batches import BATCH_BYTES, BATCH_FILES, MIN_FILES_PER_WORKER
 from mlhygiene._core.config import Config
 from mlhygiene._core.records import Finding, Problem, Source
 from mlhygiene._core.runner import PYTHON_KINDS, Context, _run_each, load_files, parse_warnings
@@ -61,15 +63,28 @@ def versions() -> str:
     return "; ".join(found)
 
 
-def batches(pending: Sequence[Pending], workers: int, most: int = 0) -> list[list[Pending]]:
-    """Consecutive batches by bytes and count, as ``scan`` makes them (at most ``most`` contents)."""
-    by_sha = {p.sha256: p for p in pending}
-    keys = [p.sha256 for p in pending]
-    out: list[list[Pending]] = []
-    for batch in split(keys, [p.size for p in pending], workers):
-        step = most or len(batch)
-        out += [[by_sha[k] for k in batch[i : i + step]] for i in range(0, len(batch), step)]
-    return out
+def batches(
+    pending: Iterable[Pending], files: int, size: int, workers: int, most: int = 0
+) -> Iterator[list[Pending]]:
+    """Batches by bytes and count as ``scan`` makes them (``_core.batches.split``), made as the
+    contents stream in: ``files`` and ``size`` are their totals; at most ``most`` per batch."""
+    needed = max(math.ceil(size / BATCH_BYTES), math.ceil(files / BATCH_FILES), 1)
+    wanted = needed
+    if workers > 1:
+        wanted = max(needed, min(math.ceil(needed / workers) * workers, files // MIN_FILES_PER_WORKER))
+    share = size / wanted if wanted > 1 else float("inf")
+    limit = min(most or BATCH_FILES, BATCH_FILES)
+    batch: list[Pending] = []
+    made = filled = 0
+    for item in pending:
+        if batch and (filled + item.size / 2 > share * (made + 1) or len(batch) >= limit):
+            yield batch
+            made += 1
+            batch = []
+        batch.append(item)
+        filled += item.size
+    if batch:
+        yield batch
 
 
 def _stored(finding: Finding, salt: str, suppressed: bool) -> StoredFinding:
@@ -232,29 +247,33 @@ def _watch_parent(audit: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def local(work: Sequence[list[Pending]], settings: Settings, processes: int) -> Iterator[list[ContentResult]]:
-    """Each batch's results as soon as they are done, from ``processes`` worker processes."""
-    if processes <= 1 or len(work) <= 1:
-        for batch in work:
+def local(work: Iterable[list[Pending]], settings: Settings, processes: int) -> Iterator[list[ContentResult]]:
+    """Each batch's results as soon as they are done, from ``processes`` worker processes; the
+    batches are taken from ``work`` only as workers free up (bounded memory)."""
+    todo = iter(work)
+    first = list(itertools.islice(todo, 2))
+    todo = itertools.chain(first, todo)
+    if processes <= 1 or len(first) <= 1:
+        for batch in todo:
             yield check_batch(batch, settings)
         return
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    todo = list(reversed(work))
     running: set[Future[list[ContentResult]]] = set()
     with ProcessPoolExecutor(
-        max_workers=min(processes, len(work)),
-        mp_context=context,
+        max_workers=processes,
+        mp_context=multiprocessing.get_context(method),
         initializer=_watch_parent,
         initargs=(os.getpid(),),
     ) as pool:
         try:
-            while todo or running:
-                while todo and len(running) < 2 * processes:  # bounded memory: few batches in flight
-                    running.add(pool.submit(check_batch, todo.pop(), settings))
+            for batch in itertools.islice(todo, 2 * processes):  # a few batches in flight
+                running.add(pool.submit(check_batch, batch, settings))
+            while running:
                 done, running = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     yield future.result()
+                    for batch in itertools.islice(todo, 1):
+                        running.add(pool.submit(check_batch, batch, settings))
         finally:
             for future in running:
                 future.cancel()

@@ -17,7 +17,7 @@ from mlhygiene._core.report import escape
 from mlhygiene._core.runner import EXIT_CLEAN, EXIT_ERROR
 from mlhygiene._core.sources import classify
 from mlhygiene.audit import engine, report
-from mlhygiene.audit.store import Store
+from mlhygiene.audit.store import Pending, Store
 from mlhygiene.audit.walk import Occurrence, hash_file, history_blobs, read_blobs, repositories, tree_files
 
 CHUNK = 2000
@@ -156,23 +156,28 @@ def audit(options: argparse.Namespace) -> int:
     try:
         started = time.monotonic()
         roots = collect(store, list(options.paths), options.history)
-        pending = store.pending(roots)
-        progress = Progress(len(pending), sum(p.size for p in pending))
+        files, size = store.pending_totals()
+        progress = Progress(files, size)
         settings = engine.Settings(config, store.salt, options.debug)
-        sizes = {p.sha256: p.size for p in pending}
+        sizes: dict[str, int] = {}  # of the batches in flight only
+
+        def tracked(batches: Iterator[list[Pending]]) -> Iterator[list[Pending]]:
+            for batch in batches:
+                sizes.update((p.sha256, p.size) for p in batch)
+                yield batch
+
         try:
+            workers = (options.jobs or available_cores()) if cluster is None else cluster.workers
+            work = tracked(engine.batches(store.pending(roots), files, size, workers, options.batch_files))
             if cluster is None:
-                processes = options.jobs or available_cores()
-                described: dict[str, Any] = {"kind": "local", "processes": processes}
-                work = engine.batches(pending, processes, options.batch_files)
-                stream = engine.local(work, settings, processes)
+                described: dict[str, Any] = {"kind": "local", "processes": workers}
+                stream = engine.local(work, settings, workers)
             else:
                 described = cluster.engine()
-                work = engine.batches(pending, cluster.workers, options.batch_files)
                 stream = cluster.run(work, settings)
             for results in stream:
                 store.write(results)
-                progress.advance(len(results), sum(sizes[r.sha256] for r in results))
+                progress.advance(len(results), sum(sizes.pop(r.sha256, 0) for r in results))
         finally:
             progress.close()
         data = report.summary(store.db, described, options.ignore_suppressions)

@@ -18,6 +18,7 @@ from mlhygiene._core.records import UsageError
 from mlhygiene.audit.walk import Occurrence
 
 SCHEMA_VERSION = 1
+PAGE = 10_000  # pending contents read at a time
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS contents (
@@ -171,22 +172,36 @@ class Store:
         ).fetchone()
         return None if row is None else str(row[0])
 
-    def pending(self, roots: dict[str, str]) -> list[Pending]:
-        """Every content not yet checked, with one place to read it (a current file first).
+    def pending_totals(self) -> tuple[int, int]:
+        """How many contents are still to check, and their bytes."""
+        files, size = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM contents WHERE status = 'pending'"
+        ).fetchone()
+        return int(files), int(size)
+
+    def pending(self, roots: dict[str, str], page: int = PAGE) -> Iterator[Pending]:
+        """Every content not yet checked (by sha256), with one place to read it (a current file
+        first); read a page at a time, so memory does not grow with the tree and the writer
+        may commit in between.
 
         ``roots`` maps a repository label to its folder (for files and ``git cat-file``).
         """
-        rows = self.db.execute(
-            """SELECT c.sha256, c.size, c.kind, o.repo, o.path, o.blob
-               FROM contents c JOIN occurrences o ON o.sha256 = c.sha256
-               WHERE c.status = 'pending'
-               ORDER BY c.sha256, o.in_tree DESC, o.repo, o.path, o."commit" """
-        ).fetchall()
-        out: dict[str, Pending] = {}
-        for sha, size, kind, repo, path, blob in rows:
-            if sha not in out:
-                out[sha] = Pending(sha, size, kind, roots.get(repo, repo), path, blob)
-        return sorted(out.values(), key=lambda p: (p.repo, p.path, p.sha256))
+        after = ""
+        while True:
+            rows = self.db.execute(
+                """SELECT c.sha256, c.size, c.kind, o.repo, o.path, o.blob
+                   FROM (SELECT sha256, size, kind FROM contents
+                         WHERE status = 'pending' AND sha256 > ? ORDER BY sha256 LIMIT ?) c
+                   JOIN occurrences o ON o.sha256 = c.sha256
+                   ORDER BY c.sha256, o.in_tree DESC, o.repo, o.path, o."commit" """,
+                (after, page),
+            ).fetchall()
+            if not rows:
+                return
+            for sha, size, kind, repo, path, blob in rows:
+                if sha != after:
+                    after = sha
+                    yield Pending(sha, size, kind, roots.get(repo, repo), path, blob)
 
     def write(self, results: Sequence[ContentResult]) -> None:
         """One batch of results, all or nothing."""
