@@ -48,3 +48,26 @@ def test_pending_is_paged_and_prefers_a_current_file(tmp_path: Path) -> None:
     ]
     assert store.pending_totals() == (5, 10)
     store.close()
+
+
+def test_census_reads_import_lines_and_literal_import_calls() -> None:
+    from mlhygiene._core.records import Source, Unit
+    from mlhygiene.audit.census import modules
+
+    text = (
+        "import numpy as np, os.path\nfrom sklearn.model_selection import train_test_split\n"
+        "from . import local\nimport cPickle\nfrom google.protobuf import message\n"
+        "    import torch  # indented\n"
+    )
+    assert modules(Source("a.py", "script", text, (Unit(text, ()),))) == {
+        "numpy",
+        "os",
+        "sklearn",
+        "pickle",
+        "google",
+        "protobuf",
+        "torch",
+    }
+    dynamic = 'import importlib\nmod = importlib.import_module("opacus")\nx = __import__("shap.plots")\n'
+    assert modules(Source("b.py", "script", dynamic, (Unit(dynamic, ()),))) == {"importlib", "opacus", "shap"}
+    assert modules(Source("c.txt", "config", "import os\n")) == set()
