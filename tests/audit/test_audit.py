@@ -282,3 +282,12 @@ def test_a_malicious_pickle_only_in_history_is_found_and_never_loaded(in_tmp: Pa
     row = [r for r in (Path("out") / "findings.csv").read_text().splitlines() if ",pickle-files," in r]
     assert row[0].startswith(f"models,model.pkl,{introduced},0,")
     assert not canary.exists()
+
+
+def test_the_results_folder_inside_the_tree_is_not_audited(in_tmp: Path) -> None:
+    (in_tmp / "a.py").write_text("import os\n")
+    assert cli.main(["audit", "--out", "out", "-j", "1", "."]) == 0
+    first = summary(Path("out"))
+    assert cli.main(["audit", "--out", "out", "-j", "1", "."]) == 0  # out/summary.json exists now
+    assert summary(Path("out")) == first
+    assert first["files_scanned"] == 1

@@ -42,11 +42,13 @@ def _label(folder: str) -> str:
     return folder if rel.startswith("..") else rel
 
 
-def collect(store: Store, paths: list[str], history: bool) -> dict[str, str]:
-    """Every file (and with ``history`` every blob) into the store; repository label -> folder."""
+def collect(store: Store, paths: list[str], history: bool, out: str) -> dict[str, str]:
+    """Every file (and with ``history`` every blob) into the store; repository label -> folder.
+
+    The results folder ``out`` is never read (a rerun would count the last run's report)."""
     roots: dict[str, str] = {"": os.getcwd()}
     chunk: list[Occurrence] = []
-    for repo, inside, path in tree_files(paths):
+    for repo, inside, path in tree_files(paths, skip=[out]):
         roots.setdefault(repo, os.path.abspath(repo) if repo else os.getcwd())
         kind = classify(path) or "config"
         try:
@@ -155,7 +157,7 @@ def audit(options: argparse.Namespace) -> int:
     store = Store(os.path.join(options.out, "audit.sqlite"), tools(config))
     try:
         started = time.monotonic()
-        roots = collect(store, list(options.paths), options.history)
+        roots = collect(store, list(options.paths), options.history, options.out)
         files, size = store.pending_totals()
         progress = Progress(files, size)
         settings = engine.Settings(config, store.salt, options.debug)

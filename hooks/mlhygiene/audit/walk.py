@@ -63,11 +63,13 @@ def _repo_of(top: str) -> str:
         folder = parent
 
 
-def tree_files(paths: Sequence[str]) -> Iterator[tuple[str, str, str]]:
+def tree_files(paths: Sequence[str], skip: Sequence[str] = ()) -> Iterator[tuple[str, str, str]]:
     """(repository, path inside it, file path) of every file some check reads, in a fixed order.
 
-    Every ``.git`` found is one repository; a file belongs to the innermost one.
+    Every ``.git`` found is one repository; a file belongs to the innermost one. The folders
+    in ``skip`` (the audit's own results) are not entered.
     """
+    skipped = {os.path.abspath(folder) for folder in skip}
     for top in paths:
         if not os.path.isdir(top):
             if classify(top) is not None:
@@ -76,7 +78,11 @@ def tree_files(paths: Sequence[str]) -> Iterator[tuple[str, str, str]]:
             continue
         roots = [_repo_of(top)]
         for folder, dirs, files in os.walk(top):
-            dirs[:] = sorted(d for d in dirs if not _skip_dir(folder, d))
+            dirs[:] = sorted(
+                d
+                for d in dirs
+                if not _skip_dir(folder, d) and os.path.abspath(os.path.join(folder, d)) not in skipped
+            )
             absolute = os.path.abspath(folder)
             while roots[-1] and not (absolute + os.sep).startswith(roots[-1] + os.sep):
                 roots.pop()
