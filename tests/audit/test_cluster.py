@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -40,11 +41,11 @@ def _wait_for(predicate, what: str, seconds: float = 90) -> None:
         time.sleep(0.1)
 
 
-@pytest.fixture
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+@contextlib.contextmanager
+def running_cluster(folder: Path, worker_envs: list[dict[str, str]]) -> Iterator[Cluster]:
+    """A scheduler and one ``dask worker`` per environment, as a user starts them on hosts."""
     if not DASK.exists():
         pytest.skip("the dask command is not installed beside this Python")
-    folder = tmp_path_factory.mktemp("dask")
     file = folder / "scheduler.json"
     common = ["--no-dashboard", "--host", "127.0.0.1"]
     procs: list[subprocess.Popen[bytes]] = []
@@ -56,7 +57,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         )
         procs.append(scheduler)
         _wait_for(file.exists, "the scheduler")
-        logs = [folder / f"worker{n}.log" for n in range(2)]
+        logs = [folder / f"worker{n}.log" for n in range(len(worker_envs))]
         workers = [
             subprocess.Popen(
                 [
@@ -71,17 +72,24 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                 ],
                 stdout=subprocess.DEVNULL,
                 stderr=log.open("wb"),
+                env={**os.environ, **env},
             )
-            for log in logs
+            for log, env in zip(logs, worker_envs)
         ]
         procs += workers
-        _wait_for(lambda: all("Registered to" in log.read_text() for log in logs), "two workers")
+        _wait_for(lambda: all("Registered to" in log.read_text() for log in logs), "the workers")
         yield Cluster(json.loads(file.read_text())["address"], scheduler, workers)
     finally:
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
             proc.wait()
+
+
+@pytest.fixture
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    with running_cluster(tmp_path_factory.mktemp("dask"), [{}, {}]) as started:
+        yield started
 
 
 def _audit(address: str, out: str, *extra: str) -> subprocess.Popen[str]:
@@ -180,3 +188,27 @@ def test_a_worker_of_other_versions_is_refused(tmp_path: Path) -> None:
         engine.VersionMismatch, match=r"^a worker runs mlhygiene .*, the audit mlhygiene 0\.0\.0"
     ):
         engine.check_batch([], settings)
+
+
+def test_a_real_worker_of_another_semgrep_is_refused_before_any_work(
+    in_tmp: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The second worker sees Semgrep 9.9.9 (a distribution record first on its path)."""
+    other = tmp_path_factory.mktemp("other-semgrep")
+    record = other / "semgrep-9.9.9.dist-info"
+    record.mkdir()
+    (record / "METADATA").write_text("Metadata-Version: 2.1\nName: semgrep\nVersion: 9.9.9\n")
+    path = os.pathsep.join(filter(None, [str(other), os.environ.get("PYTHONPATH", "")]))
+    (in_tmp / "a.py").write_text("import pickle\nx = pickle.load(f)\n")
+    with running_cluster(tmp_path_factory.mktemp("dask"), [{}, {"PYTHONPATH": path}]) as started:
+        run = _audit(started.address, "out", ".")
+        _, err = run.communicate(timeout=300)
+    assert run.returncode == 3
+    mine = engine.versions()
+    theirs = mine.replace(mine.split("; ")[1], "semgrep 9.9.9")
+    [line] = err.splitlines()
+    assert line.startswith("mlhygiene: error: Dask worker tcp://127.0.0.1:")
+    assert line.endswith(
+        f" runs {theirs}, this audit {mine}: refused (results must not mix); 1 of 2 workers differ"
+    )
+    assert not (in_tmp / "out" / "audit.sqlite").exists()
