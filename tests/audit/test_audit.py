@@ -223,11 +223,13 @@ def test_progress_without_a_terminal_is_a_line_now_and_then(
         (in_tmp / name).write_text(f"import {name[0]}x\n")
     assert cli.main(["audit", "--out", "out", "-j", "1", "--batch-files", "1", "."]) == 0
     err = capsys.readouterr().err.splitlines()
-    assert [line.split(" MB, ")[0] for line in err[:2]] == [
+    assert [line.split(" MB, ")[0] for line in err[:4]] == [
+        "mlhygiene audit: 1 file found so far",
+        "mlhygiene audit: 2 files found so far",
         "mlhygiene audit: 1/2 files, 0.0/0.0",
         "mlhygiene audit: 2/2 files, 0.0/0.0",
     ]
-    assert err[2].startswith("mlhygiene audit: 2 files (2 unique, 0.0 MB) in 1 repository: 0 findings")
+    assert err[4].startswith("mlhygiene audit: 2 files (2 unique, 0.0 MB) in 1 repository: 0 findings")
 
 
 def test_notebook_findings_keep_their_cell(in_tmp: Path, write_notebook) -> None:

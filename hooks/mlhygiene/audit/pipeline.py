@@ -48,7 +48,9 @@ def collect(store: Store, paths: list[str], history: bool, out: str) -> dict[str
     The results folder ``out`` is never read (a rerun would count the last run's report)."""
     roots: dict[str, str] = {"": os.getcwd()}
     chunk: list[Occurrence] = []
+    walking = Progress(0, 0)
     for repo, inside, path in tree_files(paths, skip=[out]):
+        walking.found(1)
         roots.setdefault(repo, os.path.abspath(repo) if repo else os.getcwd())
         kind = classify(path) or "config"
         try:
@@ -86,7 +88,10 @@ def _blobs(store: Store, folder: str, label: str) -> Iterator[Occurrence]:
 
 
 class Progress:
-    """On a terminal a progress bar on stderr (rich); otherwise a line every 30 s."""
+    """On a terminal a progress bar on stderr (rich); otherwise a line every 30 s.
+
+    While the tree is walked (``files`` 0) the quiet form only says how many files were found.
+    """
 
     def __init__(self, files: int, size: int) -> None:
         self.files, self.size = files, size
@@ -120,6 +125,14 @@ class Progress:
 
     def _description(self) -> str:
         return f"audit {self.done_files:,}/{self.files:,} files"
+
+    def found(self, files: int) -> None:
+        self.done_files += files
+        now = time.monotonic()
+        if now - self.last >= QUIET_PROGRESS_SECONDS:
+            self.last = now
+            found = _count(self.done_files, "file")
+            print(f"mlhygiene audit: {found} found so far", file=sys.stderr, flush=True)
 
     def advance(self, files: int, size: int) -> None:
         self.done_files += files
