@@ -71,3 +71,24 @@ def test_census_reads_import_lines_and_literal_import_calls() -> None:
     dynamic = 'import importlib\nmod = importlib.import_module("opacus")\nx = __import__("shap.plots")\n'
     assert modules(Source("b.py", "script", dynamic, (Unit(dynamic, ()),))) == {"importlib", "opacus", "shap"}
     assert modules(Source("c.txt", "config", "import os\n")) == set()
+
+
+def _die(items: object, settings: object) -> list[object]:
+    """A batch whose worker is killed (pickled by reference into the worker process)."""
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+    return []
+
+
+def test_a_worker_that_dies_is_a_fatal_error_exit_3(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed under the pool (as the OOM killer does): the audit stops cleanly."""
+    from mlhygiene._core.config import Config
+    from mlhygiene.audit import engine
+
+    monkeypatch.setattr(engine, "check_batch", _die)
+    work = [_items([1]), _items([2])]
+    settings = engine.Settings(Config(root=in_tmp), "salt")
+    with pytest.raises(engine.WorkerFailed, match=r"^an audit worker failed \(BrokenProcessPool: "):
+        list(engine.local(work, settings, 2))

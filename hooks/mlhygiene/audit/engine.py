@@ -26,7 +26,7 @@ from typing import NamedTuple
 from mlhygiene import __version__
 from mlhygiene._core.batches import BATCH_BYTES, BATCH_FILES, MIN_FILES_PER_WORKER
 from mlhygiene._core.config import Config
-from mlhygiene._core.records import Finding, Problem, Source
+from mlhygiene._core.records import FatalError, Finding, Problem, Source
 from mlhygiene._core.runner import PYTHON_KINDS, Context, _run_each, load_files, parse_warnings
 from mlhygiene._core.sources import read_bytes
 from mlhygiene._core.suppress import is_suppressed
@@ -44,6 +44,10 @@ class Settings(NamedTuple):
     salt: str
     debug: bool = False
     tools: str = ""  # the versions a remote worker must run (see ``versions``); "" to trust it
+
+
+class WorkerFailed(FatalError):
+    """A worker process died or a batch crashed (exit 3; a rerun resumes)."""
 
 
 class VersionMismatch(Exception):
@@ -271,7 +275,14 @@ def local(work: Iterable[list[Pending]], settings: Settings, processes: int) -> 
             while running:
                 done, running = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
-                    yield future.result()
+                    try:
+                        results = future.result()
+                    except Exception as exc:  # a worker killed (out of memory) or a bug
+                        raise WorkerFailed(
+                            f"an audit worker failed ({type(exc).__name__}: {exc}); the results store is "
+                            "consistent: rerun the same command to resume"
+                        ) from None
+                    yield results
                     for batch in itertools.islice(todo, 1):
                         running.add(pool.submit(check_batch, batch, settings))
         finally:
