@@ -17,6 +17,7 @@ from mlhygiene._core.registry import closest
 from mlhygiene._core.report import Checked, Reporter, escape, problem_line
 from mlhygiene._core.runner import EXIT_CLEAN, EXIT_ERROR, Check, Outcome, exit_code, run
 from mlhygiene._core.sources import classify
+from mlhygiene.audit import add_arguments as add_audit_arguments
 from mlhygiene.checks import CHECKS, catalogue
 from mlhygiene.command import (
     Parser,
@@ -178,6 +179,8 @@ def _parser() -> argparse.ArgumentParser:
         )
     guard = sub.add_parser("guard", help="print a sitecustomize.py that refuses imports outside the policy")
     guard.add_argument("--config", metavar="PYPROJECT", help="read [tool.mlhygiene.policy] from this file")
+    audit = sub.add_parser("audit", help="audit many repositories into a results store and a report")
+    add_audit_arguments(audit)
     rules = sub.add_parser("rules", help="list every rule: id, category, severity, what it finds")
     rules.add_argument("--config", metavar="PYPROJECT", help="include this config's extra-rules")
     return parser
@@ -203,6 +206,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(sitecustomize(options.config), end="")
             return EXIT_CLEAN
+        if options.command == "audit":
+            from mlhygiene.audit import run as run_audit
+
+            return run_audit(options)
         config = setup(PROG, options)
         files = list(walk(options.paths))
         if options.command == "baseline":

@@ -149,7 +149,7 @@ def load_files(
     return sources, problems
 
 
-def _run_each(
+def run_each(
     checks: Sequence[Check], sources: Sequence[Source], ctx: Context, options: argparse.Namespace
 ) -> tuple[dict[str, CheckResult], list[Problem]]:
     """Every check over its sources, Python-side checks first while Semgrep works: the results
@@ -243,7 +243,7 @@ def run(
     try:
         if any(c.uses_semgrep for c in checks) and any(s.kind in PYTHON_KINDS for s in sources):
             ctx.start_semgrep()  # runs in the background while the Python-side checks work
-        results, crashes = _run_each(checks, sources, ctx, options)
+        results, crashes = run_each(checks, sources, ctx, options)
     finally:
         ctx.close()
     results = {name: _unsuppressed(result, by_path) for name, result in results.items()}
