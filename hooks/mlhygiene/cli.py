@@ -12,7 +12,7 @@ from mlhygiene import __version__
 from mlhygiene._core.baseline import write_baseline
 from mlhygiene._core.batches import available_cores, file_size, run_ordered, split
 from mlhygiene._core.config import Config
-from mlhygiene._core.records import FatalError, Finding, Problem
+from mlhygiene._core.records import FatalError, Finding, Problem, UsageError
 from mlhygiene._core.registry import closest
 from mlhygiene._core.report import Checked, Reporter, escape, problem_line
 from mlhygiene._core.runner import EXIT_CLEAN, EXIT_ERROR, Check, Outcome, exit_code, run
@@ -176,9 +176,50 @@ def _parser() -> argparse.ArgumentParser:
             metavar="N",
             help="worker processes for a large scan (default 0: one per core; 1: no workers)",
         )
+    _add_fix_parser(sub)
     rules = sub.add_parser("rules", help="list every rule: id, category, severity, what it finds")
     rules.add_argument("--config", metavar="PYPROJECT", help="include this config's extra-rules")
     return parser
+
+
+def _add_fix_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    fix = sub.add_parser("fix", help="apply the safe fixes; --diff shows them")
+    fix.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
+    fix.add_argument("--diff", action="store_true", help="print the changes as a diff; write nothing")
+    fix.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change behaviour")
+    fix.add_argument(
+        "--select", action="append", default=[], metavar="RULE", help="fix only this rule or category"
+    )
+    fix.add_argument("--add-ignore", action="store_true", help="write suppressions for what is left")
+    fix.add_argument("--config", metavar="PYPROJECT", help="read [tool.mlhygiene] from this file")
+    fix.add_argument("--baseline", metavar="FILE", help="baseline file (default from config)")
+    fix.add_argument("--no-baseline", action="store_true", help="fix baselined findings too")
+    fix.add_argument("-v", "--verbose", action="store_true", help="say which config and baseline apply")
+    fix.add_argument("--debug", action="store_true", help="print tracebacks for internal errors")
+    fix.set_defaults(format="text", output=None, no_cache=True, jobs=1)
+
+
+def _fix(options: argparse.Namespace, config: Config) -> int:
+    from mlhygiene.checks import names
+    from mlhygiene.fix import fix_files
+
+    valid = names(config)
+    for value in options.select:
+        if value not in valid:
+            near = closest(value, valid)
+            hint = f"; did you mean '{near}'?" if near else " (see 'mlhygiene rules')"
+            raise UsageError(f"--select: unknown rule or category '{value}'{hint}")
+    return fix_files(
+        PROG,
+        list(walk(options.paths)),
+        list(CHECKS.values()),
+        config,
+        options,
+        unsafe=options.unsafe_fixes,
+        show_diff=options.diff,
+        add_ignore=options.add_ignore,
+        select=options.select,
+    )
 
 
 def _list_rules(options: argparse.Namespace) -> int:
@@ -197,6 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.command == "rules":
             return _list_rules(options)
         config = setup(PROG, options)
+        if options.command == "fix":
+            return _fix(options, config)
         files = list(walk(options.paths))
         if options.command == "baseline":
             findings, problems, *_ = check_files(files, None, config, options, apply_baseline=False)
