@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -24,7 +25,7 @@ from mlhygiene._core.report import escape, location, problem_line, text_line
 from mlhygiene._core.runner import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Check, run
 from mlhygiene._core.sources import classify
 from mlhygiene._fix.files import Snapshot, WriteError, read, stat_key, write
-from mlhygiene._fix.plan import Options, Plan, plan_notebook, plan_text
+from mlhygiene._fix.plan import Fixed, Options, Plan, plan_notebook, plan_text
 
 TEXT_KINDS = frozenset({"script", "requirements"})
 
@@ -51,15 +52,11 @@ def _plan(path: str, findings: list[Finding], before: tuple[int, int] | None, op
     return plan_text(snapshot, kind, findings, options)
 
 
-def _fixed_line(path: str, finding: Finding, note: str, dry: bool) -> str:
-    verb = "would fix" if dry else "fixed"
-    if finding.rule_id == "widget-state":
-        return escape(f"{path}: {verb} widget state: {note}")
-    if note.startswith("added '# mlhygiene") or note.startswith("added cell tag"):
-        return escape(
-            f"{location(finding)}: {'would ignore' if dry else 'ignored'} {finding.rule_id}: {note}"
-        )
-    return escape(f"{location(finding)}: {verb} {finding.rule_id}: {note}")
+def _fixed_line(path: str, item: Fixed) -> str:
+    if item.finding.rule_id == "widget-state":
+        return escape(f"{path}: fixed widget state: {item.note}")
+    verb = "ignored" if item.ignored else "fixed"
+    return escape(f"{location(item.finding)}: {verb} {item.finding.rule_id}: {item.note}")
 
 
 def _add_to_baseline(target: str, findings: Sequence[Finding]) -> int:
@@ -119,7 +116,7 @@ def fix_files(
             by_path.setdefault(finding.path, []).append(finding)
     plan_options = Options(unsafe=unsafe, add_ignore=add_ignore)
     out = sys.stdout
-    fixed = changed = 0
+    fixed = ignored = changed = 0
     left: list[Finding] = []
     unsafe_left = 0
     to_baseline: list[Finding] = []
@@ -138,25 +135,29 @@ def fix_files(
                     left += by_path[path]
                     continue
             changed += 1
-        for item in plan.fixed:
+        for item in sorted(
+            plan.fixed, key=lambda i: (i.finding.rule_id == "widget-state", i.finding.sort_key())
+        ):
             if not show_diff:
-                out.write(_fixed_line(path, item.finding, item.note, dry=False) + "\n")
-            fixed += item.finding.rule_id != "widget-state"
+                out.write(_fixed_line(path, item) + "\n")
+            ignored += item.ignored
+            fixed += not item.ignored and item.finding.rule_id != "widget-state"
         to_baseline += plan.baseline
         left += plan.left
         unsafe_left += len(plan.unsafe)
     if to_baseline and not show_diff:
         target = getattr(options, "baseline", None) or str(config.root / config.baseline)
         _add_to_baseline(target, to_baseline)
+        shown = os.path.relpath(target) if not os.path.relpath(target).startswith("..") else target
         for finding in to_baseline:
-            out.write(escape(f"{location(finding)}: ignored {finding.rule_id}: added to {target}") + "\n")
-        fixed += len(to_baseline)
+            out.write(escape(f"{location(finding)}: ignored {finding.rule_id}: added to {shown}") + "\n")
+        ignored += len(to_baseline)
     left.sort(key=lambda f: f.sort_key())
     out.write("".join(text_line(f) + "\n" for f in left))
     out.flush()
     for problem in sorted(problems, key=lambda p: (p.path, p.cell or 0, p.message)):
         print(problem_line(problem), file=sys.stderr)
-    print(_summary(prog, fixed, changed, len(left), unsafe_left, show_diff, add_ignore), file=sys.stderr)
+    print(_summary(prog, fixed, ignored, changed, len(left), unsafe_left, show_diff), file=sys.stderr)
     if any(p.fatal for p in problems):
         return EXIT_ERROR
     if left or ((hook or show_diff) and changed):
@@ -168,14 +169,15 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
 
 
-def _summary(prog: str, fixed: int, files: int, left: int, unsafe: int, dry: bool, add_ignore: bool) -> str:
+def _summary(prog: str, fixed: int, ignored: int, files: int, left: int, unsafe: int, dry: bool) -> str:
     verb = "would fix" if dry else "fixed"
-    head = f"{prog}: {verb} {_plural(fixed, 'finding')} in {_plural(files, 'file')}"
+    silenced = f", {'would silence' if dry else 'silenced'} {ignored}" if ignored else ""
+    head = f"{prog}: {verb} {_plural(fixed, 'finding')}{silenced} in {_plural(files, 'file')}"
     if not left:
         return escape(f"{head}; no findings left")
     bits = [f"{_plural(left, 'finding')} left"]
     if unsafe:
         bits.append(f"{unsafe} fixable with --unsafe-fixes")
-    if not add_ignore:
+    if not ignored:
         bits.append("--add-ignore silences the rest")
     return escape(f"{head}; " + ", ".join(bits))

@@ -40,6 +40,7 @@ COMMENT_KINDS = frozenset({"script", "requirements"})
 class Fixed(NamedTuple):
     finding: Finding
     note: str
+    ignored: bool = False  # silenced (--add-ignore), not fixed
 
 
 class Plan(NamedTuple):
@@ -134,7 +135,7 @@ def _fix_code(
         for line, group in by_line.items():
             rules = list(dict.fromkeys(f.rule_id for f in group))
             edits += E.ignore_comment(code, line, rules)
-            fixed += [Fixed(f, f"added '# mlhygiene: ignore[{f.rule_id}]'") for f in group]
+            fixed += [Fixed(f, f"added '# mlhygiene: ignore[{f.rule_id}]'", True) for f in group]
         unsafe = [f for f in unsafe if f in still]
         left = still
     return _CodeResult(E.apply(text, edits), fixed, unsafe, left)
@@ -270,7 +271,7 @@ def plan_notebook(snapshot: Snapshot, findings: Sequence[Finding], options: Opti
             cell = _cell(nb, f.cell)
             if cell is not None:
                 add_tag(cell, f"mlhygiene-ignore:{f.rule_id}")
-                fixed.append(Fixed(f, f"added cell tag 'mlhygiene-ignore:{f.rule_id}'"))
+                fixed.append(Fixed(f, f"added cell tag 'mlhygiene-ignore:{f.rule_id}'", True))
                 changed.add(f.cell or 0)
         unsafe = [f for f in unsafe if _cell(nb, f.cell) is None]
         left = [f for f in left if _cell(nb, f.cell) is None]
