@@ -372,3 +372,29 @@ def test_hook_fix_fixes_then_fails_so_the_user_restages(
     assert err == "mlhygiene-deserialization: fixed 2 findings in 1 file; no findings left\n"
     assert (in_tmp / "train.py").read_text() == FIXED
     assert deserialization.main(["--fix", "train.py"]) == 0
+
+
+def test_symlinked_script_is_fixed_through_the_link(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_tmp / "real.py").write_text(SCRIPT)
+    (in_tmp / "link.py").symlink_to("real.py")
+    assert run(capsys, "link.py")[0] == 0
+    assert (in_tmp / "link.py").is_symlink() and (in_tmp / "real.py").read_text() == FIXED
+
+
+def test_unsafe_fix_in_a_script_that_does_not_parse_is_still_written(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = 'import requests\nprint "py2"\nr = requests.get("http://example.com/d.csv")\n'
+    (in_tmp / "old.py").write_text(text)
+    code, out, _ = run(capsys, "--unsafe-fixes", "--select", "http", "old.py")
+    assert out == ["old.py:3:18: fixed http-url-fetch: http:// -> https://"]
+    assert (in_tmp / "old.py").read_text() == text.replace("http://", "https://")
+
+
+def test_notebook_with_a_byte_order_mark_keeps_it(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nb = leaky_notebook(key())
+    (in_tmp / "nb.ipynb").write_bytes(b"\xef\xbb\xbf" + nbformat.writes(nb).encode())
+    assert run(capsys, "nb.ipynb")[:2] == (0, NB_LINES)
+    assert (in_tmp / "nb.ipynb").read_bytes() == b"\xef\xbb\xbf" + nbformat.writes(
+        fixed_notebook(nb)
+    ).encode()

@@ -27,7 +27,7 @@ from mlhygiene._core.sources import classify
 from mlhygiene._fix.files import Snapshot, WriteError, read, stat_key, write
 from mlhygiene._fix.plan import Fixed, Options, Plan, plan_notebook, plan_text
 
-TEXT_KINDS = frozenset({"script", "requirements"})
+TEXT_KINDS = frozenset({"script", "requirements", "pyproject", "environment"})
 
 
 def selected(finding: Finding, select: Sequence[str]) -> bool:

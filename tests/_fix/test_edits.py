@@ -204,3 +204,9 @@ def test_no_comment_inside_a_multi_line_string_or_after_a_backslash() -> None:
 
 def test_overlapping_edits_keep_the_first() -> None:
     assert E.apply("abcdef", [E.Edit(1, 3, "X"), E.Edit(2, 4, "Y"), E.Edit(5, 5, "!")]) == "aXde!f"
+
+
+def test_environ_annotated_assignment() -> None:
+    text = 'TOKEN: str = "abc"\n'
+    found = E.environ(E.Code(text), *_at(text, '"abc"'))
+    assert found is not None and E.apply(text, found[0]) == 'TOKEN: str = os.environ["TOKEN"]\n'

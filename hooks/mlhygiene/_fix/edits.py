@@ -230,16 +230,20 @@ def environ(code: Code, line: int, column: int) -> tuple[list[Edit], str] | None
         return None
     at = code.offset(line, column - 1)
     for node in ast.walk(code.tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target: ast.expr | None = node.targets[0]
+        elif isinstance(node, ast.AnnAssign):
+            target = node.target
+        else:
+            continue
+        value = node.value
         if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-            and code.start(node.value) <= at < code.end(node.value)
+            isinstance(target, ast.Name)
+            and isinstance(value, ast.Constant)
+            and isinstance(value.value, str)
+            and code.start(value) <= at < code.end(value)
         ):
-            name = node.targets[0].id
-            return [Edit(code.start(node.value), code.end(node.value), f'os.environ["{name}"]')], name
+            return [Edit(code.start(value), code.end(value), f'os.environ["{target.id}"]')], target.id
     return None
 
 

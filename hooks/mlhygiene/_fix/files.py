@@ -55,7 +55,8 @@ def unchanged(snapshot: Snapshot) -> bool:
 def write(snapshot: Snapshot, data: bytes) -> None:
     """Replace the file by ``data`` (temporary file in the same folder, then ``os.replace``),
     refused when the file changed since ``snapshot`` was read."""
-    folder = os.path.dirname(os.path.abspath(snapshot.path))
+    target = os.path.realpath(snapshot.path)  # a symlink stays a symlink to the fixed file
+    folder = os.path.dirname(target)
     try:
         fd, tmp = tempfile.mkstemp(
             prefix=f".{os.path.basename(snapshot.path)}.", suffix=".mlhygiene", dir=folder
@@ -70,7 +71,7 @@ def write(snapshot: Snapshot, data: bytes) -> None:
         os.chmod(tmp, snapshot.mode & 0o7777)
         if not unchanged(snapshot):
             raise WriteError("changed since it was read; not written (run the fix again)")
-        os.replace(tmp, snapshot.path)
+        os.replace(tmp, target)
     except OSError as exc:
         raise WriteError(f"cannot write ({exc.strerror or exc})") from None
     finally:

@@ -92,6 +92,8 @@ def _code_fix(code: E.Code, f: Finding, kind: str) -> tuple[list[E.Edit], str, b
 
 
 def _commentable(code: E.Code, kind: str) -> set[int] | None:
+    if kind != "script" and kind != "requirements":
+        return set()  # TOML and YAML: the baseline, not a comment that may land in a string
     if kind == "requirements":
         return {n for n, line in enumerate(code.lines, start=1) if not line.rstrip().endswith("\\")}
     return E.commentable(code)
@@ -176,7 +178,7 @@ def plan_text(snapshot: Snapshot, kind: str, findings: Sequence[Finding], option
         baseline, left = left, []
     if result.text == text:
         return Plan(path, snapshot, None, result.fixed, result.unsafe, left, baseline, [])
-    if kind == "script" and not E.parses(result.text):
+    if kind == "script" and E.parses(text) and not E.parses(result.text):
         fatal = "the fixed file would not parse; not written (please report it)"
         return Plan(path, snapshot, None, [], result.unsafe, list(findings), [], [], fatal, True)
     try:
@@ -213,8 +215,9 @@ def _cell(nb: dict[str, Any], index: int | None) -> dict[str, Any] | None:
 
 def plan_notebook(snapshot: Snapshot, findings: Sequence[Finding], options: Options) -> Plan:
     path = snapshot.path
+    bom = b"\xef\xbb\xbf" if snapshot.data.startswith(b"\xef\xbb\xbf") else b""
     try:
-        text = snapshot.data.decode("utf-8")
+        text = snapshot.data[len(bom) :].decode("utf-8")
         raw = json.loads(text)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return Plan(path, snapshot, None, [], [], list(findings), [], [], "not a readable notebook", True)
@@ -306,4 +309,5 @@ def plan_notebook(snapshot: Snapshot, findings: Sequence[Finding], options: Opti
             f"removed {len(widgets)} saved widget model{'s' * (len(widgets) != 1)} holding the credential",
         )
         fixed.append(fixed_widgets)
-    return Plan(path, snapshot, new_text.encode("utf-8"), fixed, unsafe, left, [], _redact(diff, secrets))
+    data = bom + new_text.encode("utf-8")
+    return Plan(path, snapshot, data, fixed, unsafe, left, [], _redact(diff, secrets))
