@@ -148,7 +148,7 @@ def _redact(lines: Sequence[str], secrets: set[str]) -> list[str]:
     for line in lines:
         for secret in sorted(secrets, key=len, reverse=True):
             if secret:
-                line = line.replace(secret, secret[:6] + "…")
+                line = line.replace(secret, secret[: min(6, len(secret) // 4)] + "…")
         out.append(escape(line))
     return out
 
