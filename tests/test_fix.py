@@ -400,3 +400,12 @@ def test_notebook_with_a_byte_order_mark_keeps_it(in_tmp: Path, capsys: pytest.C
     assert (in_tmp / "nb.ipynb").read_bytes() == b"\xef\xbb\xbf" + nbformat.writes(
         fixed_notebook(nb)
     ).encode()
+
+
+def test_diff_with_add_ignore_writes_no_baseline(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_tmp / "model.pkl").write_bytes(pickle.dumps(Payload(str(in_tmp / "never")), protocol=2))
+    code, out, err = run(capsys, "--diff", "--add-ignore", ".")
+    assert code == 1  # something to do
+    assert out == ["model.pkl:1:1: ignored pickle-dangerous-global: would add to .mlhygiene-baseline.json"]
+    assert err == ["mlhygiene: would fix 0 findings, would silence 1 in 0 files; no findings left"]
+    assert not (in_tmp / ".mlhygiene-baseline.json").exists()

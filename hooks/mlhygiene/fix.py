@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from mlhygiene._core.baseline import write_baseline
 from mlhygiene._core.config import Config
-from mlhygiene._core.records import Finding, Problem
+from mlhygiene._core.records import FatalError, Finding, Problem
 from mlhygiene._core.report import escape, location, problem_line, text_line
 from mlhygiene._core.runner import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Check, run
 from mlhygiene._core.sources import classify
@@ -145,12 +145,19 @@ def fix_files(
         to_baseline += plan.baseline
         left += plan.left
         unsafe_left += len(plan.unsafe)
-    if to_baseline and not show_diff:
+    if to_baseline:
         target = getattr(options, "baseline", None) or str(config.root / config.baseline)
-        _add_to_baseline(target, to_baseline)
         shown = os.path.relpath(target) if not os.path.relpath(target).startswith("..") else target
+        if not show_diff:
+            try:
+                _add_to_baseline(target, to_baseline)
+            except FatalError:
+                problems.append(Problem(target, "cannot write the baseline; nothing was added to it"))
+                left += to_baseline
+                to_baseline = []
+        verb = "would add" if show_diff else "added"
         for finding in to_baseline:
-            out.write(escape(f"{location(finding)}: ignored {finding.rule_id}: added to {shown}") + "\n")
+            out.write(escape(f"{location(finding)}: ignored {finding.rule_id}: {verb} to {shown}") + "\n")
         ignored += len(to_baseline)
     left.sort(key=lambda f: f.sort_key())
     out.write("".join(text_line(f) + "\n" for f in left))
@@ -160,7 +167,7 @@ def fix_files(
     print(_summary(prog, fixed, ignored, changed, len(left), unsafe_left, show_diff), file=sys.stderr)
     if any(p.fatal for p in problems):
         return EXIT_ERROR
-    if left or ((hook or show_diff) and changed):
+    if left or ((hook or show_diff) and (changed or to_baseline)):
         return EXIT_FINDINGS
     return EXIT_CLEAN
 

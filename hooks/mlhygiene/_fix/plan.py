@@ -276,11 +276,13 @@ def plan_notebook(snapshot: Snapshot, findings: Sequence[Finding], options: Opti
                 add_tag(cell, f"mlhygiene-ignore:{f.rule_id}")
                 fixed.append(Fixed(f, f"added cell tag 'mlhygiene-ignore:{f.rule_id}'", True))
                 changed.add(f.cell or 0)
-        unsafe = [f for f in unsafe if _cell(nb, f.cell) is None]
-        left = [f for f in left if _cell(nb, f.cell) is None]
+        unsafe = []
+        baseline, left = [f for f in left if _cell(nb, f.cell) is None], []
+    else:
+        baseline = []
     widgets = drop_widgets(nb, secrets) if any(f.finding.output for f in fixed) else []
     if not changed and not widgets:
-        return Plan(path, snapshot, None, fixed, unsafe, left, [], [])
+        return Plan(path, snapshot, None, fixed, unsafe, left, baseline, [])
     for index in sorted(changed):  # a code cell must still parse as it did
         cell = _cell(nb, index)
         assert cell is not None
@@ -310,4 +312,4 @@ def plan_notebook(snapshot: Snapshot, findings: Sequence[Finding], options: Opti
         )
         fixed.append(fixed_widgets)
     data = bom + new_text.encode("utf-8")
-    return Plan(path, snapshot, data, fixed, unsafe, left, [], _redact(diff, secrets))
+    return Plan(path, snapshot, data, fixed, unsafe, left, baseline, _redact(diff, secrets))
