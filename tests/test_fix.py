@@ -409,3 +409,38 @@ def test_diff_with_add_ignore_writes_no_baseline(in_tmp: Path, capsys: pytest.Ca
     assert out == ["model.pkl:1:1: ignored pickle-dangerous-global: would add to .mlhygiene-baseline.json"]
     assert err == ["mlhygiene: would fix 0 findings, would silence 1 in 0 files; no findings left"]
     assert not (in_tmp / ".mlhygiene-baseline.json").exists()
+
+
+def test_crlf_notebook_keeps_its_line_endings(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nb = leaky_notebook(key())
+    (in_tmp / "nb.ipynb").write_bytes(nbformat.writes(nb).replace("\n", "\r\n").encode() + b"\r\n")
+    assert run(capsys, "nb.ipynb")[:2] == (0, NB_LINES)
+    expected = nbformat.writes(fixed_notebook(nb)).replace("\n", "\r\n").encode() + b"\r\n"
+    assert (in_tmp / "nb.ipynb").read_bytes() == expected
+
+
+def test_every_leaking_output_goes_and_only_those(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    secret = key()
+    v4 = nbformat.v4
+    nb = v4.new_notebook()
+    cell = v4.new_code_cell(
+        "login()",
+        execution_count=1,
+        outputs=[
+            v4.new_output("stream", name="stderr", text="warming up\n"),
+            v4.new_output("error", ename="AuthError", evalue=f"bad key {secret}", traceback=["Traceback"]),
+            v4.new_output("display_data", data={"image/png": PNG}),
+            v4.new_output("execute_result", data={"text/plain": f"'{secret}'"}, execution_count=1),
+        ],
+    )
+    cell["id"] = "c"
+    nb.cells = [cell]
+    nbformat.write(nb, in_tmp / "nb.ipynb")
+    code, out, _ = run(capsys, "nb.ipynb")
+    assert code == 0 and [line.split(": fixed ")[1] for line in out] == [
+        "openai-api-key: cleared output 2 (rotate the credential: it was saved)",
+        "openai-api-key: cleared output 4 (rotate the credential: it was saved)",
+    ]
+    saved = json.loads((in_tmp / "nb.ipynb").read_text())["cells"][0]
+    assert [o["output_type"] for o in saved["outputs"]] == ["stream", "display_data"]
+    assert saved["execution_count"] == 1 and saved["source"] == ["login()"]
