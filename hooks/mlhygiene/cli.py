@@ -12,7 +12,7 @@ from mlhygiene import __version__
 from mlhygiene._core.baseline import write_baseline
 from mlhygiene._core.batches import available_cores, file_size, run_ordered, split
 from mlhygiene._core.config import Config
-from mlhygiene._core.records import FatalError, Finding, Problem, UsageError
+from mlhygiene._core.records import FatalError, Finding, Problem
 from mlhygiene._core.registry import closest
 from mlhygiene._core.report import Checked, Reporter, escape, problem_line
 from mlhygiene._core.runner import EXIT_CLEAN, EXIT_ERROR, Check, Outcome, exit_code, run
@@ -200,15 +200,9 @@ def _add_fix_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _fix(options: argparse.Namespace, config: Config) -> int:
-    from mlhygiene.checks import names
-    from mlhygiene.fix import fix_files
+    from mlhygiene.fix import check_select, fix_files
 
-    valid = names(config)
-    for value in options.select:
-        if value not in valid:
-            near = closest(value, valid)
-            hint = f"; did you mean '{near}'?" if near else " (see 'mlhygiene rules')"
-            raise UsageError(f"--select: unknown rule or category '{value}'{hint}")
+    check_select(options.select, config)
     return fix_files(
         PROG,
         list(walk(options.paths)),

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 
 from mlhygiene._core.baseline import write_baseline
 from mlhygiene._core.config import Config
-from mlhygiene._core.records import FatalError, Finding, Problem
+from mlhygiene._core.records import FatalError, Finding, Problem, UsageError
+from mlhygiene._core.registry import closest
 from mlhygiene._core.report import escape, location, problem_line, text_line
 from mlhygiene._core.runner import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Check, run
 from mlhygiene._core.sources import classify
@@ -28,6 +29,18 @@ from mlhygiene._fix.files import Snapshot, WriteError, read, stat_key, write
 from mlhygiene._fix.plan import Fixed, Options, Plan, plan_notebook, plan_text
 
 TEXT_KINDS = frozenset({"script", "requirements", "pyproject", "environment"})
+
+
+def check_select(values: Sequence[str], config: Config) -> None:
+    """``--select`` names rules and categories; a typo is a usage error with the nearest name."""
+    from mlhygiene.checks import names
+
+    valid = names(config)
+    for value in values:
+        if value not in valid:
+            near = closest(value, valid)
+            hint = f"; did you mean '{near}'?" if near else " (see 'mlhygiene rules')"
+            raise UsageError(f"--select: unknown rule or category '{value}'{hint}")
 
 
 def selected(finding: Finding, select: Sequence[str]) -> bool:

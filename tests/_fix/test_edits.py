@@ -210,3 +210,8 @@ def test_environ_annotated_assignment() -> None:
     text = 'TOKEN: str = "abc"\n'
     found = E.environ(E.Code(text), *_at(text, '"abc"'))
     assert found is not None and E.apply(text, found[0]) == 'TOKEN: str = os.environ["TOKEN"]\n'
+
+
+def test_no_comment_inside_a_multi_line_f_string() -> None:
+    text = 'x = f"""a\n{b}\nc"""\nz = 3'
+    assert E.commentable(E.Code(text)) == {3, 4}

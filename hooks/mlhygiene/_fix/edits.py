@@ -284,9 +284,17 @@ def commentable(code: Code) -> set[int] | None:
     continued with a backslash); None when the code does not tokenize."""
     text = "\n".join(code.python) + "\n"
     blocked: set[int] = set()
+    # Python 3.12+ splits an f-string (3.14: a t-string) into tokens: block from start to end
+    starts = {getattr(tokenize, n, -1) for n in ("FSTRING_START", "TSTRING_START")} - {-1}
+    ends = {getattr(tokenize, n, -1) for n in ("FSTRING_END", "TSTRING_END")} - {-1}
+    opened: list[int] = []
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.start[0] != tok.end[0] and tok.type != tokenize.NL and tok.type != tokenize.NEWLINE:
+            if tok.type in starts:
+                opened.append(tok.start[0])
+            elif tok.type in ends and opened:
+                blocked.update(range(opened.pop(), tok.end[0]))
+            elif tok.start[0] != tok.end[0] and tok.type not in (tokenize.NL, tokenize.NEWLINE):
                 blocked.update(range(tok.start[0], tok.end[0]))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
