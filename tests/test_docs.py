@@ -31,7 +31,11 @@ def semgrep_rules() -> dict[str, tuple[str, str | None]]:
 def python_rules() -> dict[str, tuple[str, str | None]]:
     """Rule id -> (category, None) of every id a check declares it emits (the registry)."""
     registered: list[Check] = list(checks.CHECKS.values())
-    return {rule_id: (check.category, None) for check in registered for rule_id in check.rule_ids}
+    return {
+        rule_id: (dict(check.rule_categories).get(rule_id, check.category), None)
+        for check in registered
+        for rule_id in check.rule_ids
+    }
 
 
 SEMGREP = semgrep_rules()

@@ -312,8 +312,8 @@ INSTALL_HITS = [
     ),
     (
         "insecure-index",
-        "!pip install --extra-index-url http://pypi.internal.example/simple numpy",
-        f"1:32: {INDEX.format(host='pypi.internal.example')}",
+        "!pip install --index-url http://pypi.internal.example/simple numpy",
+        f"1:26: {INDEX.format(host='pypi.internal.example')}",
     ),
     (
         "insecure-index-credentials",
@@ -389,9 +389,9 @@ REQUIREMENT_HITS = [
         f"1:1: {wrong_install('pytorch', 'a placeholder that fails to install', 'torch')}",
     ),
     (
-        "extra-index",
-        "--extra-index-url http://pypi.internal.example/simple\nnumpy\n",
-        f"1:19: {INDEX.format(host='pypi.internal.example')}",
+        "insecure-index",
+        "--index-url http://pypi.internal.example/simple\nnumpy\n",
+        f"1:13: {INDEX.format(host='pypi.internal.example')}",
     ),
     ("short-index", "-i http://pypi.internal.example/simple\n", f"1:4: {INDEX.format(host='pypi.internal.example')}"),
     (
@@ -531,9 +531,51 @@ def test_environment_pip_section(in_tmp: Path, capsys: pytest.CaptureFixture[str
         1,
         [
             f"environment.yml:8:10: {typo('typosquat-requirement', 'reqeusts', 'requests')}",
+            f"environment.yml:9:27: {EXTRA.format(url='http://pypi.corp.example/simple')}",
             f"environment.yml:9:27: {INDEX.format(host='pypi.corp.example')}",
         ],
     )
+
+
+EXTRA = (
+    "extra-index-url --extra-index-url {url} adds an index beside the default one: pip takes a name"
+    " from whichever index has the highest version, so anyone can publish your internal package's"
+    " name on the public index and win (dependency confusion); use one index (--index-url) or pin"
+    " --hash for every requirement"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("requirements.txt", "--extra-index-url https://pypi.internal.example/simple\nnumpy\n",
+         ["requirements.txt:1:19: " + EXTRA.format(url="https://pypi.internal.example/simple")]),
+        # a token in the URL is never printed
+        ("requirements.txt", "--extra-index-url=https://ci:" + FAKE_PASSWORD + "@pypi.internal.example/simple\n",
+         ["requirements.txt:1:19: " + EXTRA.format(url="https://pypi.internal.example/simple")]),
+        ("pyproject.toml", '[tool.uv]\nextra-index-url = ["https://pypi.internal.example/simple"]\n',
+         ["pyproject.toml:2:21: " + EXTRA.format(url="https://pypi.internal.example/simple")]),
+    ],
+)
+def test_extra_index_url_on_by_default(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, expected: list[str]
+) -> None:
+    (in_tmp / name).write_text(text)
+    assert run(capsys, name) == (1, expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("requirements.txt", "--index-url https://pypi.internal.example/simple\nnumpy\n"),
+        ("requirements.txt", "--extra-index-url https://x.example/simple\nnumpy==1.26.4 --hash=sha256:abc\n"),
+        ("requirements.txt", "--require-hashes\n--extra-index-url https://x.example/simple\n"),
+        ("pyproject.toml", '[tool.uv]\nindex-url = "https://pypi.internal.example/simple"\n'),
+    ],
+)
+def test_extra_index_url_near_misses(in_tmp: Path, capsys: pytest.CaptureFixture[str], name: str, text: str) -> None:
+    (in_tmp / name).write_text(text)
+    assert run(capsys, name) == (0, [])
 
 
 # --- configuration, suppression, output --------------------------------------------------------

@@ -39,7 +39,8 @@ def bundled_rules() -> tuple[RuleDoc, ...]:
 
     docs = semgrep_rule_docs(sorted(rules_dir().rglob("*.yaml")))
     for check in CHECKS.values():
-        docs += [rule_doc(rule_id, check.category) for rule_id in check.rule_ids]
+        own = dict(check.rule_categories)
+        docs += [rule_doc(rule_id, own.get(rule_id, check.category)) for rule_id in check.rule_ids]
     return tuple(docs)
 
 

@@ -177,6 +177,8 @@ def _parser() -> argparse.ArgumentParser:
             help="worker processes for a large scan (default 0: one per core; 1: no workers)",
         )
     _add_fix_parser(sub)
+    guard = sub.add_parser("guard", help="print a sitecustomize.py that refuses imports outside the policy")
+    guard.add_argument("--config", metavar="PYPROJECT", help="read [tool.mlhygiene.policy] from this file")
     rules = sub.add_parser("rules", help="list every rule: id, category, severity, what it finds")
     rules.add_argument("--config", metavar="PYPROJECT", help="include this config's extra-rules")
     return parser
@@ -231,6 +233,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if options.command == "rules":
             return _list_rules(options)
+        if options.command == "guard":
+            from mlhygiene.guard import sitecustomize
+
+            print(sitecustomize(options.config), end="")
+            return EXIT_CLEAN
         config = setup(PROG, options)
         if options.command == "fix":
             return _fix(options, config)

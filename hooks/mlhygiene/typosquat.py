@@ -22,7 +22,10 @@ from mlhygiene._core.records import CheckResult, Finding, Problem, Source
 from mlhygiene._core.runner import Check, Context
 from mlhygiene._core.urls import host_of, is_local
 from mlhygiene._typosquat import names as known
+from mlhygiene._typosquat import policy as org
+from mlhygiene._typosquat import provenance
 from mlhygiene._typosquat.deps import (
+    EXTRA_INDEX,
     IMPORT,
     INDEX,
     INSTALL,
@@ -39,12 +42,50 @@ from mlhygiene.command import hook_main
 
 KINDS = frozenset({"script", "notebook", "requirements", "pyproject", "environment"})
 ALLOW_PACKAGES = Setting("allow-packages", list, ())  # names (globs) that are fine here
+POLICY = Setting("policy", dict, ())  # [tool.mlhygiene.policy]: see mlhygiene/_typosquat/policy.py
 CATEGORY = "typosquat"
 RULES = {IMPORT: "typosquat-import", INSTALL: "typosquat-install"}
 RULE_REQUIREMENT = "typosquat-requirement"
 RULE_WRONG = "wrong-package-name"
 RULE_INDEX = "insecure-index-url"
-RULE_IDS = (*RULES.values(), RULE_REQUIREMENT, RULE_WRONG, RULE_INDEX)
+RULE_EXTRA_INDEX = "extra-index-url"
+RULE_HUB, RULE_REVISION = "hub-repo-not-approved", "hub-revision-unpinned"
+RULE_HOST = "data-host-not-approved"
+RULE_NOT_APPROVED, RULE_BLOCKED, RULE_INDEX_NOT_APPROVED = (
+    "package-not-approved", "package-blocked", "index-not-approved"
+)
+POLICY_RULES = frozenset(
+    {RULE_EXTRA_INDEX, RULE_NOT_APPROVED, RULE_BLOCKED, RULE_INDEX_NOT_APPROVED}
+    | {RULE_HUB, RULE_REVISION, RULE_HOST}
+)
+POLICY_CATEGORY = "policy"
+RULE_IDS = (
+    *RULES.values(), RULE_REQUIREMENT, RULE_WRONG, RULE_INDEX,
+    RULE_EXTRA_INDEX, RULE_NOT_APPROVED, RULE_BLOCKED, RULE_INDEX_NOT_APPROVED,
+    RULE_HUB, RULE_REVISION, RULE_HOST,
+)
+HUB_NOT_APPROVED = (
+    "'{repo}' comes from '{org}', not one of the approved hub organisations: its weights, code and"
+    " tokenizer are whatever that account publishes; use a model from an approved organisation or"
+    " mirror this one there"
+)
+REVISION_UNPINNED = (
+    "'{repo}' is downloaded without revision= set to a commit hash: the repository can change under"
+    " you; pin revision=\"<40-hex commit>\""
+)
+HOST_NOT_APPROVED = (
+    "data is downloaded from {host}, which is not an approved data host: check where it comes from"
+    " and mirror it on an approved host"
+)
+EXTRA_INDEX_MESSAGE = (
+    "--extra-index-url {url} adds an index beside the default one: pip takes a name from whichever"
+    " index has the highest version, so anyone can publish your internal package's name on the"
+    " public index and win (dependency confusion); use one index (--index-url) or pin --hash for"
+    " every requirement"
+)
+NOT_APPROVED = "'{name}' ({dist}) is not on the approved package list ({source}); ask for it to be reviewed"
+BLOCKED = "'{name}' ({dist}) is blocked by this organisation's policy; remove it"
+INDEX_NOT_APPROVED = "package index {url} is not one of the approved indexes ({approved})"
 TYPO = (
     "'{name}' is not a known package; did you mean '{target}'{project}? "
     "(a typosquatted name can install malware)"
@@ -172,7 +213,7 @@ def source_refs(source: Source, local: LocalModules) -> list[Located]:
 
 def verdict(located: Located, local: LocalModules, allow: Sequence[str]) -> Verdict | None:
     ref = located.ref
-    if ref.kind == INDEX:
+    if ref.kind in (INDEX, EXTRA_INDEX):
         return judge_index(ref.name)
     if allowed(ref.name, allow):
         return None
@@ -183,42 +224,107 @@ def verdict(located: Located, local: LocalModules, allow: Sequence[str]) -> Verd
     return judge_install(ref.name, RULES.get(ref.kind, RULE_REQUIREMENT))
 
 
-def check_source(source: Source, local: LocalModules, allow: Sequence[str]) -> list[Finding]:
+def shown_url(url: str) -> str:
+    """An index URL as printed: any ``user:password@`` removed (it may hold a token)."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    return scheme + sep + authority.rsplit("@", 1)[-1] + slash + path
+
+
+def policy_verdicts(located: Located, local: LocalModules, policy: org.Policy, hashed: bool) -> list[Verdict]:
+    """What the organisation's policy says of a ref (and, with no policy, of extra indexes)."""
+    ref = located.ref
+    found: list[Verdict] = []
+    if ref.kind in (INDEX, EXTRA_INDEX):
+        url = shown_url(ref.name)
+        if ref.kind == EXTRA_INDEX and not hashed:
+            found.append(Verdict(RULE_EXTRA_INDEX, "warning", EXTRA_INDEX_MESSAGE.format(url=url)))
+        if not policy.index_approved(ref.name):
+            message = INDEX_NOT_APPROVED.format(url=url, approved=", ".join(policy.indexes or ()))
+            found.append(Verdict(RULE_INDEX_NOT_APPROVED, "error", message))
+        return found
+    if ref.kind == IMPORT:
+        name = ref.name
+        if name.startswith("_") or name in located.written or local.provides(name, located.folders):
+            return []  # a private or local module is never a distribution
+        dist = org.distribution_of_import(ref.name)
+    else:
+        dist = known.normalise(ref.name)
+    if dist is None:
+        return []
+    if policy.is_blocked(dist):
+        found.append(Verdict(RULE_BLOCKED, "error", BLOCKED.format(name=ref.name, dist=dist)))
+    elif not policy.is_approved(dist):
+        message = NOT_APPROVED.format(name=ref.name, dist=dist, source=policy.source)
+        found.append(Verdict(RULE_NOT_APPROVED, "error", message))
+    return found
+
+
+def check_source(
+    source: Source, local: LocalModules, allow: Sequence[str], policy: org.Policy = org.NO_POLICY
+) -> list[Finding]:
     findings = []
+    hashed = source.kind == "requirements" and ("--hash" in source.text or "--require-hashes" in source.text)
     for located in source_refs(source, local):
-        found = verdict(located, local, allow)
-        if found is None:
-            continue
-        ref = located.ref
-        findings.append(
-            Finding(
-                path=source.path,
-                line=ref.line,
-                column=ref.column,
-                end_line=ref.line,
-                end_column=ref.column + len(ref.name),
-                rule_id=found.rule,
-                category=CATEGORY,
-                severity=found.severity,
-                message=found.message,
-                cell=ref.cell,
-                matched=ref.name,
-            )
-        )
+        verdicts = [verdict(located, local, allow), *policy_verdicts(located, local, policy, hashed)]
+        for found in verdicts:
+            if found is not None:
+                findings.append(_finding(source, located.ref, found))
+    if policy.judges_provenance and source.kind in ("script", "notebook"):
+        findings += provenance_findings(source, policy)
     return findings
+
+
+def provenance_findings(source: Source, policy: org.Policy) -> list[Finding]:
+    """Model-hub repositories and download hosts outside the policy."""
+    found: list[tuple[Ref, Verdict]] = []
+    refs = [*provenance.python_provenance(source), *provenance.shell_provenance(source)]
+    for item in refs:
+        if isinstance(item, provenance.HubRef):
+            ref = Ref("hub", item.repo, item.line, item.column, item.cell)
+            if not policy.org_approved(item.repo):
+                message = HUB_NOT_APPROVED.format(repo=item.repo, org=item.repo.split("/", 1)[0])
+                found.append((ref, Verdict(RULE_HUB, "error", message)))
+            if policy.require_revision and not item.pinned:
+                message = REVISION_UNPINNED.format(repo=item.repo)
+                found.append((ref, Verdict(RULE_REVISION, "warning", message)))
+        elif not policy.host_approved(item.host):
+            ref = Ref("host", shown_url(item.url), item.line, item.column, item.cell)
+            found.append((ref, Verdict(RULE_HOST, "warning", HOST_NOT_APPROVED.format(host=item.host))))
+    return [_finding(source, ref, verdict) for ref, verdict in found]
+
+
+def _finding(source: Source, ref: Ref, found: Verdict) -> Finding:
+    return Finding(
+            path=source.path,
+            line=ref.line,
+            column=ref.column,
+            end_line=ref.line,
+            end_column=ref.column + len(ref.name),
+            rule_id=found.rule,
+            category=POLICY_CATEGORY if found.rule in POLICY_RULES else CATEGORY,
+            severity=found.severity,
+            message=found.message,
+            cell=ref.cell,
+            matched=ref.name,
+        )
 
 
 def _run(sources: Sequence[Source], ctx: Context) -> CheckResult:
     local = LocalModules(ctx.config.root)
+    policy = org.load(ctx.config.setting(POLICY), ctx.config.root, ctx.config.file or "pyproject.toml")
     findings: list[Finding] = []
     problems: list[Problem] = []
     for source in sources:
         try:
-            findings += check_source(source, local, ctx.config.setting(ALLOW_PACKAGES))
+            findings += check_source(source, local, ctx.config.setting(ALLOW_PACKAGES), policy)
         except TomlError as exc:
             problems.append(Problem(source.path, f"not valid TOML ({exc}); dependencies not checked"))
         for key, digest in local.dependencies():
             ctx.depends(source.path, key, digest)
+        for file in policy.files:  # the allow-list's contents, not only its name, decide
+            key = "file\0" + file
+            ctx.depends(source.path, key, local.probe(key))
     return CheckResult(findings, problems)
 
 
@@ -227,7 +333,9 @@ def _probe(config: Config) -> Callable[[str], str]:
 
 
 CHECK = Check(
-    "typosquat", KINDS, _run, probe=_probe, category=CATEGORY, rule_ids=RULE_IDS, settings=(ALLOW_PACKAGES,)
+    "typosquat", KINDS, _run, probe=_probe, category=CATEGORY, rule_ids=RULE_IDS,
+    settings=(ALLOW_PACKAGES, POLICY),
+    rule_categories=tuple((rule, POLICY_CATEGORY) for rule in sorted(POLICY_RULES)),
 )
 
 

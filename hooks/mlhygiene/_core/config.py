@@ -128,11 +128,14 @@ def load_config(path: str | None = None, settings: Sequence[Setting] = ()) -> Co
             known = ", ".join(sorted({*_KEYS, *owned}))
             raise UsageError(f"{file}: unknown key '{key}' in [tool.mlhygiene] (known: {known})")
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise UsageError(f"{file}: [tool.mlhygiene] {key} must be a {expected.__name__}")
+            kind = "table" if expected is dict else f"a {expected.__name__}"
+            raise UsageError(f"{file}: [tool.mlhygiene] {key} must be {kind}")
         if isinstance(value, list):
             if not all(isinstance(v, str) for v in value):
                 raise UsageError(f"{file}: [tool.mlhygiene] {key} must be a list of strings")
             value = tuple(value)
+        elif isinstance(value, dict):  # a sub-table such as [tool.mlhygiene.policy]: hashable
+            value = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in value.items()))
         if key in _KEYS:
             values[key.replace("-", "_")] = value
         else:

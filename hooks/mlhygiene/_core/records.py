@@ -13,6 +13,7 @@ CATEGORIES = (
     "xxe",
     "typosquat",
     "pickle-files",
+    "policy",
 )
 SEVERITIES = ("error", "warning", "info")
 

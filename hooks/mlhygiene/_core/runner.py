@@ -84,6 +84,8 @@ class Check(NamedTuple):
     # The rule ids the check emits itself; a Semgrep check also reports the bundled rules of
     # its category (rules/<category>/*.yaml). See mlhygiene/checks.py.
     rule_ids: tuple[str, ...] = ()
+    # (rule id, category) for the rule ids whose category is not the check's own.
+    rule_categories: tuple[tuple[str, str], ...] = ()
     # The [tool.mlhygiene] keys only this check reads (their values are in the verdict cache key).
     settings: tuple[Setting, ...] = ()
 

@@ -19,6 +19,7 @@ else:  # pragma: no cover
 
 # Ref kinds
 IMPORT, INSTALL, REQUIREMENT, INDEX = "import", "install", "requirement", "index"
+EXTRA_INDEX = "extra-index"  # an index used beside the default one (--extra-index-url)
 
 
 class Ref(NamedTuple):
@@ -137,6 +138,12 @@ def requirement_name(text: str) -> str | None:
     return None if requirement.url else requirement.name
 
 
+def _index_role(option: str) -> str:
+    if option == "--extra-index-url":
+        return "extra-index"
+    return "index" if option in _INDEX_OPTIONS else "other"
+
+
 def _arguments(args: list[str]) -> Iterator[Token]:
     """Classify pip install arguments: names, index URLs, and everything else."""
     pending = ""
@@ -145,13 +152,13 @@ def _arguments(args: list[str]) -> Iterator[Token]:
             yield from (Token(rest, "other") for rest in args[n:])
             return
         if pending:
-            yield Token(word, "index" if pending in _INDEX_OPTIONS else "other")
+            yield Token(word, _index_role(pending))
             pending = ""
         elif word.startswith("--"):
             option, eq, value = word.partition("=")
             yield Token(option, "other")
             if eq:
-                yield Token(value, "index" if option in _INDEX_OPTIONS else "other")
+                yield Token(value, _index_role(option))
             elif option in _VALUE_OPTIONS:
                 pending = option
         elif word.startswith("-") and len(word) > 1:
@@ -160,7 +167,7 @@ def _arguments(args: list[str]) -> Iterator[Token]:
                 if flag in _SHORT_WITH_VALUE:
                     option, value = f"-{flag}", word[k + 1 :]
                     if value:
-                        yield Token(value, "index" if option in _INDEX_OPTIONS else "other")
+                        yield Token(value, _index_role(option))
                     else:
                         pending = option
                     break
@@ -225,8 +232,8 @@ def _token_refs(tokens: Iterable[Token], locator: Locator, cell: int | None, kin
     refs: list[Ref] = []
     for token in tokens:
         line, column = locator.find(token.text)
-        if token.role == "index":
-            refs.append(Ref(INDEX, token.text, line, column, cell))
+        if token.role in ("index", "extra-index"):
+            refs.append(Ref(INDEX if token.role == "index" else EXTRA_INDEX, token.text, line, column, cell))
         elif token.role == "name" and kind:
             name = requirement_name(token.text)
             if name is not None:
@@ -404,7 +411,8 @@ def pyproject_refs(text: str) -> list[Ref]:
         key = re.compile(r"^\s*[\"']?(" + re.escape(name) + r")[\"']?\s*=")
         line, column = finder.find(key, "poetry:" + name) or (1, 1)
         refs.append(Ref(REQUIREMENT, name, line, column))
+    extra = set(_strings(_table(_table(data, "tool"), "uv").get("extra-index-url")))
     for url in _index_urls(data):
         line, column = finder.find(re.compile(r"[\"'](" + re.escape(url) + r")[\"']"), url) or (1, 1)
-        refs.append(Ref(INDEX, url, line, column))
+        refs.append(Ref(EXTRA_INDEX if url in extra else INDEX, url, line, column))
     return refs

@@ -99,4 +99,10 @@ class LocalModules:
         if kind == "folders":
             path, *extra = json.loads(arg)
             return _digest(map(str, self.folders(path, extra)))
+        if kind == "file":
+            try:
+                with open(arg, "rb") as fh:
+                    return hashlib.sha256(fh.read()).hexdigest()[:32]
+            except OSError:
+                return "missing"
         return ""
