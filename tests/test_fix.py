@@ -444,3 +444,19 @@ def test_every_leaking_output_goes_and_only_those(in_tmp: Path, capsys: pytest.C
     saved = json.loads((in_tmp / "nb.ipynb").read_text())["cells"][0]
     assert [o["output_type"] for o in saved["outputs"]] == ["stream", "display_data"]
     assert saved["execution_count"] == 1 and saved["source"] == ["login()"]
+
+
+def test_a_fixer_bug_on_one_file_is_an_error_and_the_others_are_fixed(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (in_tmp / "train.py").write_text(SCRIPT)
+    nbformat.write(leaky_notebook(key()), in_tmp / "nb.ipynb")
+
+    def broken(*args: Any, **kwargs: Any) -> fix_plan.Plan:
+        raise KeyError("cells")  # a bug cannot be provoked on purpose
+
+    monkeypatch.setattr("mlhygiene.fix.plan_notebook", broken)
+    code, _, err = run(capsys, ".")
+    assert code == 3
+    assert err[0] == "nb.ipynb: error: could not be fixed (KeyError); rerun with --debug and report it"
+    assert (in_tmp / "train.py").read_text() == FIXED

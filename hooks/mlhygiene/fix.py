@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from mlhygiene._core.baseline import write_baseline
@@ -134,7 +135,13 @@ def fix_files(
     unsafe_left = 0
     to_baseline: list[Finding] = []
     for path in sorted(by_path):
-        plan = _plan(path, by_path[path], before.get(path), plan_options)
+        try:
+            plan = _plan(path, by_path[path], before.get(path), plan_options)
+        except Exception as exc:  # a fixer bug on one odd file must not stop the others
+            if getattr(options, "debug", False):
+                print(escape(traceback.format_exc()), end="", file=sys.stderr)
+            message = f"could not be fixed ({type(exc).__name__}); rerun with --debug and report it"
+            plan = Plan(path, None, None, [], [], by_path[path], [], [], message, True)
         if plan.problem is not None:
             problems.append(Problem(path, plan.problem, fatal=plan.fatal))
         if plan.data is not None and plan.snapshot is not None:
