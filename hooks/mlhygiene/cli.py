@@ -198,7 +198,8 @@ def _add_fix_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     fix.add_argument("--no-baseline", action="store_true", help="fix baselined findings too")
     fix.add_argument("-v", "--verbose", action="store_true", help="say which config and baseline apply")
     fix.add_argument("--debug", action="store_true", help="print tracebacks for internal errors")
-    fix.set_defaults(format="text", output=None, no_cache=True, jobs=1)
+    fix.add_argument("-j", "--jobs", type=_jobs, default=0, metavar="N", help="worker processes, as for scan")
+    fix.set_defaults(format="text", output=None, no_cache=True)
 
 
 def _fix(options: argparse.Namespace, config: Config) -> int:
@@ -215,6 +216,7 @@ def _fix(options: argparse.Namespace, config: Config) -> int:
         show_diff=options.diff,
         add_ignore=options.add_ignore,
         select=options.select,
+        checker=lambda files, opts: check_files(files, None, config, opts),
     )
 
 

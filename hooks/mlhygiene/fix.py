@@ -17,14 +17,14 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from mlhygiene._core.baseline import write_baseline
 from mlhygiene._core.config import Config
 from mlhygiene._core.records import FatalError, Finding, Problem, UsageError
 from mlhygiene._core.registry import closest
 from mlhygiene._core.report import escape, location, problem_line, text_line
-from mlhygiene._core.runner import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Check, run
+from mlhygiene._core.runner import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Check, Outcome, run
 from mlhygiene._core.sources import classify
 from mlhygiene._fix.files import Snapshot, WriteError, read, stat_key, write
 from mlhygiene._fix.plan import Fixed, Options, Plan, plan_notebook, plan_text
@@ -114,15 +114,17 @@ def fix_files(
     add_ignore: bool = False,
     select: Sequence[str] = (),
     hook: bool = False,
+    checker: Callable[[Sequence[str], argparse.Namespace], Outcome] | None = None,
 ) -> int:
     """Check ``files``, fix what can be fixed, print it; the exit code.
 
+    ``checker``: how to check the files (default: one ``run`` in this process).
     0: nothing left; 1: findings left (or, for a hook, anything changed; with --diff, anything
     to change); 3: a file could not be checked or written.
     """
     before = {path: stat_key(path) for path in files}
     options = argparse.Namespace(**{**vars(options), "no_cache": True})  # findings with their text
-    outcome = run(files, checks, config, options)
+    outcome = checker(files, options) if checker else run(files, checks, config, options)
     problems: list[Problem] = list(outcome.problems)
     by_path: dict[str, list[Finding]] = {}
     for finding in outcome.findings:
