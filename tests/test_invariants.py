@@ -214,6 +214,11 @@ def test_no_whole_secret_in_any_output_or_the_baseline(
     assert json.loads(baseline)["findings"]
     for secret in secrets:
         assert secret not in out + err + baseline
+    for argv in (["--diff", "--unsafe-fixes", "--add-ignore"], ["--unsafe-fixes", "--add-ignore"]):
+        cli.main(["fix", *argv, "--baseline", "base.json", "."])  # diffs and fix lines show no secret
+        out, err = capsys.readouterr()
+        for secret in secrets:
+            assert secret not in out + err + (in_tmp / "base.json").read_text(), (argv, secret[:6])
 
 
 # -- no user file is modified -------------------------------------------------------------
@@ -247,5 +252,6 @@ def test_scanning_modifies_no_user_file(
         hook.main([*files, "--no-cache"])
     for fmt in FORMATS:
         cli.main(["scan", "--format", fmt, "."])
+    cli.main(["fix", "--diff", "--unsafe-fixes", "--add-ignore", "."])  # --diff writes nothing
     capsys.readouterr()
     assert snapshot(in_tmp) == before

@@ -177,6 +177,7 @@ def _parser() -> argparse.ArgumentParser:
             metavar="N",
             help="worker processes for a large scan (default 0: one per core; 1: no workers)",
         )
+    _add_fix_parser(sub)
     guard = sub.add_parser("guard", help="print a sitecustomize.py that refuses imports outside the policy")
     guard.add_argument("--config", metavar="PYPROJECT", help="read [tool.mlhygiene.policy] from this file")
     audit = sub.add_parser("audit", help="audit many repositories into a results store and a report")
@@ -184,6 +185,42 @@ def _parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="list every rule: id, category, severity, what it finds")
     rules.add_argument("--config", metavar="PYPROJECT", help="include this config's extra-rules")
     return parser
+
+
+def _add_fix_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    fix = sub.add_parser("fix", help="apply the safe fixes; --diff shows them")
+    fix.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
+    fix.add_argument("--diff", action="store_true", help="print the changes as a diff; write nothing")
+    fix.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change behaviour")
+    fix.add_argument(
+        "--select", action="append", default=[], metavar="RULE", help="fix only this rule or category"
+    )
+    fix.add_argument("--add-ignore", action="store_true", help="write suppressions for what is left")
+    fix.add_argument("--config", metavar="PYPROJECT", help="read [tool.mlhygiene] from this file")
+    fix.add_argument("--baseline", metavar="FILE", help="baseline file (default from config)")
+    fix.add_argument("--no-baseline", action="store_true", help="fix baselined findings too")
+    fix.add_argument("-v", "--verbose", action="store_true", help="say which config and baseline apply")
+    fix.add_argument("--debug", action="store_true", help="print tracebacks for internal errors")
+    fix.add_argument("-j", "--jobs", type=_jobs, default=0, metavar="N", help="worker processes, as for scan")
+    fix.set_defaults(format="text", output=None, no_cache=True)
+
+
+def _fix(options: argparse.Namespace, config: Config) -> int:
+    from mlhygiene.fix import check_select, fix_files
+
+    check_select(options.select, config)
+    return fix_files(
+        PROG,
+        list(walk(options.paths)),
+        list(CHECKS.values()),
+        config,
+        options,
+        unsafe=options.unsafe_fixes,
+        show_diff=options.diff,
+        add_ignore=options.add_ignore,
+        select=options.select,
+        checker=lambda files, opts: check_files(files, None, config, opts),
+    )
 
 
 def _list_rules(options: argparse.Namespace) -> int:
@@ -211,6 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_audit(options)
         config = setup(PROG, options)
+        if options.command == "fix":
+            return _fix(options, config)
         files = list(walk(options.paths))
         if options.command == "baseline":
             findings, problems, *_ = check_files(files, None, config, options, apply_baseline=False)

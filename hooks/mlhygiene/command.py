@@ -161,9 +161,16 @@ def hook_main(
     add_common_arguments(parser)
     if add_arguments is not None:
         add_arguments(parser)
+    parser.add_argument(
+        "--fix", action="store_true", help="apply the safe fixes, then fail if anything changed (re-stage)"
+    )
     options = parse_args(parser, argv)
     try:
         config = setup(prog, options)
+        if options.fix:
+            from mlhygiene.fix import fix_files
+
+            return fix_files(prog, options.filenames, checks, config, options, hook=True)
         outcome = run(options.filenames, checks, config, options)
         with report_stream(options) as out:
             from mlhygiene.checks import catalogue
