@@ -1,4 +1,4 @@
-"""mlhygiene: run every check at once (scan), write a baseline, list the rules."""
+"""mlhygiene: scan, fix, baseline, audit an organisation, guard imports, list the rules."""
 
 from __future__ import annotations
 
