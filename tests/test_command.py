@@ -289,7 +289,7 @@ def test_help_is_plain_text(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["--help"])
     out = capsys.readouterr().out
     assert "``" not in out
-    assert "mlhygiene: scan, fix, baseline, audit an organisation, guard imports, list the rules." in out
+    assert "mlhygiene: scan, fix, baseline, audit, guard imports, list the rules." in out
 
 
 def test_a_mistyped_option_gets_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,4 @@
-"""mlhygiene: scan, fix, baseline, audit an organisation, guard imports, list the rules."""
+"""mlhygiene: scan, fix, baseline, audit, guard imports, list the rules."""
 
 from __future__ import annotations
 
