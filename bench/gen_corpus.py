@@ -1,6 +1,6 @@
 """Generate a deterministic, realistic corpus of ML code for the benchmark.
 
-    python bench/gen_corpus.py OUT_DIR --size commit|repo [--files N] [--seed S]
+    python bench/gen_corpus.py OUT_DIR --size commit|repo|dense [--files N] [--seed S]
 
 ``--size commit``: 5 scripts + 5 notebooks, what one commit touches.
 ``--size repo``: about ``--files`` files (default 3000) in project folders: about half
@@ -46,6 +46,13 @@ RATE_TYPO_IMPORT = 0.005
 RATE_FAKE_CREDENTIAL = 0.01
 RATE_PY2_SCRIPT = 0.01
 RATE_ERROR_OUTPUT = 0.08
+UNSAFE_PER_FILE = 1  # unsafe cells/blocks tried per notebook/script (``--size dense``: 4)
+# ``--size dense``: most files carry findings of several categories (the finding-dense shape of
+# the throughput issue: nearly every file calls some load/parse/read_*).
+DENSE_RATES = {
+    "RATE_PICKLE": 0.3, "RATE_TORCH_LOAD": 0.3, "RATE_NP_ALLOW_PICKLE": 0.2, "RATE_HTTP_READ": 0.5,
+    "RATE_WGET_HTTP": 0.3, "RATE_TYPO_IMPORT": 0.05, "RATE_FAKE_CREDENTIAL": 0.15, "UNSAFE_PER_FILE": 4,
+}
 
 DATASETS = [
     ("titanic", "Survived", ["PassengerId", "Pclass", "Name", "Sex", "Age", "SibSp", "Parch", "Fare"]),
@@ -539,9 +546,10 @@ def notebook(rng: random.Random) -> str:
     cells.append(trainer(ctx))
     if ctx.kind != "tabular" and rng.random() < 0.2:
         cells.append(plot_cell(ctx, 1))
-    extra = unsafe_cell(ctx)
-    if extra is not None:
-        cells.insert(rng.randint(3, len(cells)), extra)
+    for _ in range(UNSAFE_PER_FILE):
+        extra = unsafe_cell(ctx)
+        if extra is not None:
+            cells.insert(rng.randint(3, len(cells)), extra)
     cells += [md_section(ctx), submission_cell(ctx)]
     nb = {
         "cells": [make_cell(ctx, kind, src, outs) for kind, src, outs in cells],
@@ -698,7 +706,8 @@ def script(rng: random.Random) -> str:
     loader = rng.randint(len(lines), target)  # one model/data loader per script, sometimes unsafe
     while len(lines) + len(tail) < target:
         if len(lines) >= loader:
-            lines += block_unsafe(rng)
+            for _ in range(UNSAFE_PER_FILE):
+                lines += block_unsafe(rng)
             loader = sys.maxsize
         lines += pick(rng, blocks)(rng)
     if rng.random() < RATE_PY2_SCRIPT:  # old Python 2 code is common in public corpora
@@ -802,6 +811,8 @@ def generate(out: Path, size: str, files: int = 3000, seed: int = 0) -> list[Pat
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    if size == "dense":
+        globals().update(DENSE_RATES)
     content = commit_files(seed) if size == "commit" else repo_files(seed, files)
     write(out, content)
     return [out / rel for rel, _ in content]
@@ -810,7 +821,7 @@ def generate(out: Path, size: str, files: int = 3000, seed: int = 0) -> list[Pat
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--size", choices=["commit", "repo"], required=True)
+    parser.add_argument("--size", choices=["commit", "repo", "dense"], required=True)
     parser.add_argument("--files", type=int, default=3000, help="repo size: number of files (default 3000)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
