@@ -243,21 +243,27 @@ def policy_verdicts(located: Located, local: LocalModules, policy: org.Policy, h
             message = INDEX_NOT_APPROVED.format(url=url, approved=", ".join(policy.indexes or ()))
             found.append(Verdict(RULE_INDEX_NOT_APPROVED, "error", message))
         return found
+    name = ref.name
     if ref.kind == IMPORT:
-        name = ref.name
-        if name.startswith("_") or name in located.written or local.provides(name, located.folders):
-            return []  # a private or local module is never a distribution
-        dist = org.distribution_of_import(ref.name)
+        if name.startswith("_"):
+            return []  # a private module is never a distribution
+        dist = org.distribution_of_import(name)
     else:
-        dist = known.normalise(ref.name)
+        dist = known.normalise(name)
     if dist is None:
         return []
     if policy.is_blocked(dist):
-        found.append(Verdict(RULE_BLOCKED, "error", BLOCKED.format(name=ref.name, dist=dist)))
+        judged = Verdict(RULE_BLOCKED, "error", BLOCKED.format(name=name, dist=dist))
     elif not policy.is_approved(dist):
-        message = NOT_APPROVED.format(name=ref.name, dist=dist, source=policy.source)
-        found.append(Verdict(RULE_NOT_APPROVED, "error", message))
-    return found
+        message = NOT_APPROVED.format(name=name, dist=dist, source=policy.source)
+        judged = Verdict(RULE_NOT_APPROVED, "error", message)
+    else:
+        return []
+    # A local module is never a distribution; asked only now, since looking lists folders (and
+    # makes the cached verdict depend on them) -- without a policy, never.
+    if ref.kind == IMPORT and (name in located.written or local.provides(name, located.folders)):
+        return []
+    return [judged]
 
 
 def check_source(
