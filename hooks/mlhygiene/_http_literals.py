@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
+from mlhygiene._core.notebook import parse
 from mlhygiene._core.records import Finding, Source, Unit
 from mlhygiene._core.suppress import is_suppressed
 
@@ -122,9 +123,8 @@ def flows(source: Source) -> Flows:
     literals: list[Literal] = []
     names: dict[str, tuple[Literal, ...]] = {}
     for unit in source.units:
-        try:
-            tree = ast.parse(unit.text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = parse(unit.text)[0]  # the shared parse: top-level await, no warnings printed
+        if tree is None:
             continue
         collector = _Collector(unit)
         collector.names = names  # notebook cells share one namespace

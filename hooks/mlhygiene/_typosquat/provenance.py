@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from mlhygiene._core.records import Source
 from mlhygiene._core.urls import host_of
+from mlhygiene._typosquat.imports import parse_python
 
 # Calls that fetch a model or dataset repository from a hub, and where the repo id is.
 _HUB_FIRST_ARG = frozenset({"from_pretrained", "hf_hub_download", "snapshot_download", "load_dataset"})
@@ -127,9 +128,8 @@ def _where(unit_map: tuple[tuple[int, int] | None, ...], node: ast.AST) -> Where
 
 def python_provenance(source: Source) -> Iterator[HubRef | HostRef]:
     for unit in source.units:
-        try:
-            tree = ast.parse(unit.text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = parse_python(unit.text)  # the parse the import reader shares
+        if tree is None:
             continue
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
