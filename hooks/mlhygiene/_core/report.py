@@ -283,8 +283,8 @@ class Reporter:
             self.out.flush()
             self.streamed = True
 
-    def finish(self, findings: Sequence[Finding], problems: Sequence[Problem], checked: Checked) -> None:
-        """Print what was not streamed, the problems, and the summary line."""
+    def report(self, findings: Sequence[Finding], problems: Sequence[Problem]) -> None:
+        """Print what was not streamed, then the problems (no summary)."""
         if self.fmt == "json":
             self.out.write(as_json(findings, problems) + "\n")
         elif self.fmt == "sarif":
@@ -295,8 +295,12 @@ class Reporter:
             self.out.write("".join(github_problem_line(p) + "\n" for p in problems))
         for problem in problems:
             self.err.write(problem_line(problem) + "\n")
-        self.err.write(summary(self.prog, findings, problems, checked) + "\n")
         self.out.flush()
+
+    def finish(self, findings: Sequence[Finding], problems: Sequence[Problem], checked: Checked) -> None:
+        """Print what was not streamed, the problems, and the summary line."""
+        self.report(findings, problems)
+        self.err.write(summary(self.prog, findings, problems, checked) + "\n")
         self.err.flush()
 
 
@@ -308,12 +312,4 @@ def write_report(
     err: TextIO,
 ) -> None:
     """The findings and problems alone (no summary), in one format."""
-    reporter = Reporter("", fmt, out, err)
-    if fmt in ("json", "sarif"):
-        out.write((as_json if fmt == "json" else as_sarif)(findings, problems) + "\n")
-        return
-    reporter.stream(findings)
-    if fmt == "github":
-        out.write("".join(github_problem_line(p) + "\n" for p in problems))
-    for problem in problems:
-        err.write(problem_line(problem) + "\n")
+    Reporter("", fmt, out, err).report(findings, problems)
