@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +110,12 @@ def locations(out: str) -> list[str]:
         assert match, line
         found.append(match.group(0))
     return found
+
+
+@pytest.fixture
+def canary(tmp_path: Path) -> Iterator[str]:
+    """Where a payload would write if anything unpickled the artifact; checked after the test."""
+    path = tmp_path / "CANARY"
+    yield str(path)
+    assert not path.exists(), "a payload ran: something unpickled the artifact"
+

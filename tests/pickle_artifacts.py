@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+
 TORCH_MAGIC = 0x1950A86A20F9469CFC6C
 
 
@@ -189,3 +191,12 @@ def plain_tensor_pickle(inner_checkpoint: bytes, protocol: int = 2) -> bytes:
                 return (rebuild, (FakeBytesStorage(inner_checkpoint), 0, (3,), (1,), False, OrderedDict()))
 
         return pickle.dumps({"weight": Tensor()}, protocol=protocol)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], list[str]]:
+    """``mlhygiene-pickle-files`` in-process: exit code, stdout lines, stderr lines."""
+    from mlhygiene import pickle_files
+
+    code = pickle_files.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out.splitlines(), err.splitlines()

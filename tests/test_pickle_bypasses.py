@@ -30,21 +30,9 @@ from tests.bypass_artifacts import (
     tar_of,
     zip_of,
 )
+from tests.pickle_artifacts import run
 
 ADVICE = pickle_files.ADVICE
-
-
-@pytest.fixture
-def canary(tmp_path: Path):
-    path = tmp_path / "CANARY"
-    yield str(path)
-    assert not path.exists(), "a payload ran: something unpickled the artifact"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], list[str]]:
-    code = pickle_files.main(list(args))
-    out, err = capsys.readouterr()
-    return code, out.splitlines(), err.splitlines()
 
 
 def _write(folder: Path, case: Case, canary: str) -> Path:

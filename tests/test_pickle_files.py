@@ -32,6 +32,7 @@ from tests.pickle_artifacts import (
     ImportPayload,
     Payload,
     plain_tensor_pickle,
+    run,
     torch_legacy,
     torch_tar,
     torch_zip,
@@ -46,19 +47,6 @@ class Net:
 
     def __init__(self) -> None:
         self.weights = [1.0, 2.0]
-
-
-@pytest.fixture
-def canary(tmp_path: Path):
-    path = tmp_path / "CANARY"
-    yield str(path)
-    assert not path.exists(), "a payload ran: something unpickled the artifact"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], list[str]]:
-    code = pickle_files.main(list(args))
-    out, err = capsys.readouterr()
-    return code, out.splitlines(), err.splitlines()
 
 
 def offset_of(data: bytes, name: str) -> int:
