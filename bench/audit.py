@@ -48,6 +48,17 @@ def corpus_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and ".git" not in p.parts)
 
 
+def make_corpus(corpus: Path, files: int, seed: int) -> int:
+    """A generated repository-shaped corpus (a git repository) at ``corpus``; its size in bytes."""
+    subprocess.run(
+        [sys.executable, str(HERE / "gen_corpus.py"), str(corpus), "--size", "repo",
+         "--files", str(files), "--seed", str(seed)],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    subprocess.run(["git", "init", "-q", str(corpus)], check=True)
+    return corpus_bytes(corpus)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=300)
@@ -59,13 +70,7 @@ def main() -> int:
     out = Path(args.out).resolve()
     shutil.rmtree(out, ignore_errors=True)
     corpus = out / "org" / "repo"
-    subprocess.run(
-        [sys.executable, str(HERE / "gen_corpus.py"), str(corpus), "--size", "repo",
-         "--files", str(args.files), "--seed", str(args.seed)],
-        check=True, stdout=subprocess.DEVNULL,
-    )
-    subprocess.run(["git", "init", "-q", str(corpus)], check=True)
-    size = corpus_bytes(corpus)
+    size = make_corpus(corpus, args.files, args.seed)
     twice = out / "twice"
     twice.mkdir()
     shutil.copytree(corpus, twice / "repo1", symlinks=True)

@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from audit import make_corpus  # bench/audit.py, beside this script
+
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 STUDY_BYTES = 140 * 1024**3
@@ -89,13 +91,7 @@ def main() -> int:
     out = Path(args.out).resolve()
     shutil.rmtree(out, ignore_errors=True)
     corpus = out / "org" / "repo"
-    subprocess.run(
-        [sys.executable, str(HERE / "gen_corpus.py"), str(corpus), "--size", "repo",
-         "--files", str(args.files), "--seed", str(args.seed)],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    subprocess.run(["git", "init", "-q", str(corpus)], check=True)
-    size = sum(p.stat().st_size for p in corpus.rglob("*") if p.is_file() and ".git" not in p.parts)
+    size = make_corpus(corpus, args.files, args.seed)
     file = out / "scheduler.json"
     procs = [subprocess.Popen(
         [str(BIN / "dask"), "scheduler", "--port", "0", "--scheduler-file", str(file), "--no-dashboard",
