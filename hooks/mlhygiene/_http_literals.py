@@ -23,6 +23,8 @@ _HTTP = re.compile(r"(?i)^http://")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 _CALLEE = re.compile(r"([A-Za-z_][\w.]*)\s*\((?:[^()]|\([^()]*\))*$")
 _MAX_USES = 4  # calls named in one message
+# A line with its ending, split as ``ast.get_source_segment`` splits (\r\n, \r, \n only).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 class Literal(NamedTuple):
@@ -71,16 +73,32 @@ def _where(unit: Unit, lines: Sequence[str], node: ast.expr, text: str) -> Liter
     return Literal(start[0], start[1], start_col, end[1], end_col + 1, text)
 
 
-class _Collector(ast.NodeVisitor):
+# Nodes the collector acts on (http literals, assignments), and nodes with nothing below them.
+_INTERESTING = frozenset({ast.Constant, ast.JoinedStr, ast.Assign, ast.AnnAssign, ast.NamedExpr})
+_LEAVES = frozenset({ast.Load, ast.Store, ast.Del, ast.Name, ast.Pass, ast.Break, ast.Continue})
+
+
+class _Collector:
     def __init__(self, unit: Unit) -> None:
         self.unit = unit
         self.lines = unit.text.splitlines()
+        self._raw_lines: list[str] | None = None
         self.literals: list[Literal] = []
         self.names: dict[str, tuple[Literal, ...]] = {}
 
     def _text(self, node: ast.expr) -> str:
-        segment = ast.get_source_segment(self.unit.text, node)
-        return segment or ""
+        """``ast.get_source_segment`` without splitting the whole text again for each node."""
+        if self._raw_lines is None:
+            self._raw_lines = _LINE.findall(self.unit.text)
+        first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+        start, end = node.col_offset, node.end_col_offset
+        if end is None or not 0 <= first <= last < len(self._raw_lines):
+            return ""
+        if first == last:
+            return self._raw_lines[first].encode("utf-8", "surrogatepass")[start:end].decode("utf-8", "replace")
+        head = self._raw_lines[first].encode("utf-8", "surrogatepass")[start:].decode("utf-8", "replace")
+        tail = self._raw_lines[last].encode("utf-8", "surrogatepass")[:end].decode("utf-8", "replace")
+        return "".join([head, *self._raw_lines[first + 1 : last], tail])
 
     def _reaching(self, node: ast.expr) -> tuple[Literal, ...]:
         """The literals in ``node``, and those of the names it reads."""
@@ -94,7 +112,28 @@ class _Collector(ast.NodeVisitor):
                 found += self.names.get(sub.id, ())
         return tuple(dict.fromkeys(found))
 
-    def generic_visit(self, node: ast.AST) -> None:
+    def visit(self, node: ast.AST) -> None:
+        """Every node, parents before children in field order (as ``ast.NodeVisitor`` would,
+        without its per-node method lookups)."""
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            kind = type(current)
+            if kind in _LEAVES:
+                continue
+            if kind in _INTERESTING:
+                self._node(current)
+            children: list[ast.AST] = []
+            for field in current._fields:
+                value = getattr(current, field, None)
+                if isinstance(value, ast.AST):
+                    children.append(value)
+                elif isinstance(value, list):
+                    children.extend(item for item in value if isinstance(item, ast.AST))
+            children.reverse()
+            stack += children
+
+    def _node(self, node: ast.AST) -> None:
         if _is_http(node):
             where = _where(self.unit, self.lines, node, self._text(node))  # type: ignore[arg-type]
             if where is not None:
@@ -116,7 +155,6 @@ class _Collector(ast.NodeVisitor):
                         self.names[name] = reaching
                     else:
                         self.names.pop(name, None)
-        super().generic_visit(node)
 
 
 def flows(source: Source) -> Flows:

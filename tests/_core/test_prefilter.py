@@ -91,6 +91,34 @@ def test_words_text_and_strings() -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "maybe_download(u)\n",
+        "dl.Download_File (u)\n",
+        "x = (utils.download_url)(u)\n",
+        "f = download \\\n  (u)\n",
+        "f = fetch.download_and_extract(  # the archive\n    u)\n",
+    ],
+)
+def test_called_needs_a_call_of_a_name_containing_the_text(text: str) -> None:
+    assert may_match(Needs(called=("download",)), UnitIndex(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "datasets.MNIST(root, download=True)\n",
+        "# download it first\nload(u)\n",
+        "self.download_dir.open(u)\n",
+        "fns['download'](u)\n",
+        "DOWNLOADS = 3\n",
+    ],
+)
+def test_called_is_not_met_by_other_uses_of_the_text(text: str) -> None:
+    assert not may_match(Needs(called=("download",)), UnitIndex(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         'pd.read_csv("http:" "//h.org/x.csv")\n',
         "u = ('http:'  # the scheme\n     '//h.org/x.csv')\n",
         'u = ("ht" \\\n     rb"tp://h.org")\n',

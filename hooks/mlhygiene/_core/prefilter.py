@@ -11,7 +11,11 @@ parsed and matched by every rule. Our rules declare, in their metadata, what a m
 ``mlhygiene-needs-words``
     identifiers of which one must appear as a whole word (``trust_remote_code``).
 ``mlhygiene-needs-text``
-    text that must appear, in any case (``download``: part of any name).
+    text that must appear, in any case (``pickle``: part of any name).
+``mlhygiene-needs-called``
+    text that must be part of the last name of something called, in any case (``download``:
+    ``maybe_download(``, ``dl.Download_File (``), i.e. followed by more of the name, then only
+    blanks, line continuations, comments or closing parentheses before a ``(``.
 ``mlhygiene-needs-strings``
     text a string literal must start with (``"http://"``; any quote, any case), adjacent
     literals joined as Python joins them (``"http:" "//host"``, even across lines and comments).
@@ -38,7 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-_NEEDS = re.compile(r"^\s*mlhygiene-needs-(calls|words|text|strings):\s*(.*?)\s*$", re.M)
+_NEEDS = re.compile(r"^\s*mlhygiene-needs-(calls|words|text|called|strings):\s*(.*?)\s*$", re.M)
 _WORD = re.compile(r"\w+")
 _FROM = re.compile(r"from\s+([\w.]+)\s+import\s+(\((?:[^)#]|#[^\n]*)*\)|(?:[^\n#;\\]|\\\n)*)")
 _IMPORT = re.compile(r"import\s+((?:[^\n#;\\(]|\\\n)*)")
@@ -55,6 +59,7 @@ class Needs(NamedTuple):
     words: tuple[str, ...] = ()
     text: tuple[str, ...] = ()
     strings: tuple[str, ...] = ()
+    called: tuple[str, ...] = ()
 
 
 _POSITIVE = re.compile(r"^(\s*)(?:-\s+)?(?:pattern|pattern-inside):\s*(.*?)\s*$")
@@ -66,10 +71,12 @@ _IDENTIFIER = re.compile(r"(?<![$\w])\w+")
 def _covered(callee: str, pattern: str, needs: dict[str, tuple[str, ...]]) -> bool:
     """Whether declared needs already hold for any code ``pattern`` matches."""
     calls, words, texts = needs.get("calls", ()), needs.get("words", ()), needs.get("text", ())
+    called = needs.get("called", ())
     return (
         callee in calls
         or bool(set(words) & set(_IDENTIFIER.findall(pattern)))
         or any(t.lower() in pattern.lower() for t in texts)
+        or any(t.lower() in callee.rsplit(".", 1)[-1].lower() for t in called)
         or any(c.startswith(callee + ".") for c in calls)  # a receiver: Session(...).get
     )
 
@@ -211,6 +218,10 @@ class UnitIndex:
     def contains(self, text: str) -> bool:
         return text.lower() in self.lower
 
+    def called(self, text: str) -> bool:
+        needle = text.lower()
+        return needle in self.lower and _called_pattern(needle).search(self.lower) is not None
+
     @property
     def joined(self) -> str:
         """The lower text with the seams between adjacent literals removed (a superset join)."""
@@ -226,6 +237,13 @@ class UnitIndex:
         return _opens_literal(self.lower, needle[:1]) and _opens_literal(self.joined, needle)
 
 
+@lru_cache(maxsize=64)
+def _called_pattern(needle: str) -> re.Pattern[str]:
+    """``needle`` inside a name that is called: the rest of the name, then blanks, line
+    continuations, comments or the parentheses closing a parenthesised callee, then ``(``."""
+    return re.compile(re.escape(needle) + r"\w*(?:[\s\\)]|#[^\n]*)*\(")
+
+
 def _opens_literal(text: str, needle: str) -> bool:
     """Whether ``needle`` follows a quote somewhere in ``text``."""
     return needle in text and any(f"{quote}{needle}" in text for quote in ("'", '"'))
@@ -236,10 +254,11 @@ def may_match(needs: Needs | None, index: UnitIndex) -> bool:
         return True
     if needs.strings and not any(index.string_starts(prefix) for prefix in needs.strings):
         return False
-    if not (needs.calls or needs.words or needs.text):
+    if not (needs.calls or needs.words or needs.text or needs.called):
         return True
     return (
         any(word in index.words for word in needs.words)
         or any(index.contains(text) for text in needs.text)
+        or any(index.called(text) for text in needs.called)
         or any(index.calls(call) for call in needs.calls)
     )
