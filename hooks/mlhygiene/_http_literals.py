@@ -78,6 +78,10 @@ _INTERESTING = frozenset({ast.Constant, ast.JoinedStr, ast.Assign, ast.AnnAssign
 _LEAVES = frozenset({ast.Load, ast.Store, ast.Del, ast.Name, ast.Pass, ast.Break, ast.Continue})
 
 
+def _utf8(line: str) -> bytes:
+    return line.encode("utf-8", "surrogatepass")
+
+
 class _Collector:
     def __init__(self, unit: Unit) -> None:
         self.unit = unit
@@ -95,9 +99,9 @@ class _Collector:
         if end is None or not 0 <= first <= last < len(self._raw_lines):
             return ""
         if first == last:
-            return self._raw_lines[first].encode("utf-8", "surrogatepass")[start:end].decode("utf-8", "replace")
-        head = self._raw_lines[first].encode("utf-8", "surrogatepass")[start:].decode("utf-8", "replace")
-        tail = self._raw_lines[last].encode("utf-8", "surrogatepass")[:end].decode("utf-8", "replace")
+            return _utf8(self._raw_lines[first])[start:end].decode("utf-8", "replace")
+        head = _utf8(self._raw_lines[first])[start:].decode("utf-8", "replace")
+        tail = _utf8(self._raw_lines[last])[:end].decode("utf-8", "replace")
         return "".join([head, *self._raw_lines[first + 1 : last], tail])
 
     def _reaching(self, node: ast.expr) -> tuple[Literal, ...]:

@@ -88,6 +88,13 @@ def test_words_text_and_strings() -> None:
     assert may_match(None, UnitIndex(""))
 
 
+def test_also_text_must_hold_as_well() -> None:
+    needs = Needs(words=("getattr",), also_text=("pickle",))
+    assert may_match(needs, UnitIndex("import cPickle as P\nf = getattr(P, 'load')\n"))
+    assert not may_match(needs, UnitIndex("f = getattr(model, 'fit')\n"))
+    assert not may_match(needs, UnitIndex("import pickle\n"))
+
+
 @pytest.mark.parametrize(
     "text",
     [

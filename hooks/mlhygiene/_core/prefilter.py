@@ -16,6 +16,9 @@ parsed and matched by every rule. Our rules declare, in their metadata, what a m
     text that must be part of the last name of something called, in any case (``download``:
     ``maybe_download(``, ``dl.Download_File (``), i.e. followed by more of the name, then only
     blanks, line continuations, comments or closing parentheses before a ``(``.
+``mlhygiene-needs-also-text``
+    text that must appear as well, in any case: with other needs, one of these *and* one of
+    those (``pickle`` for a rule that needs ``getattr`` or ``import_module`` on pickle).
 ``mlhygiene-needs-strings``
     text a string literal must start with (``"http://"``; any quote, any case), adjacent
     literals joined as Python joins them (``"http:" "//host"``, even across lines and comments).
@@ -24,9 +27,9 @@ The dotted callees a rule's positive patterns name (``pattern: numpy.load(...)``
 ``pattern-inside: $S = requests.Session(...)``) are added to its calls by machine
 (:func:`derived_calls`), so a need forgotten in the metadata cannot drop a finding.
 
-A rule runs on a unit when one of its calls, words or texts is present and, if it declares
-strings, one of those too (the taint rules: a source literal *and* a sink); a rule that
-declares no needs runs on every unit.
+A rule runs on a unit when one of its calls, words, texts or called names is present and, if it
+declares strings or also-texts, one of each of those too (the taint rules: a source literal
+*and* a sink); a rule that declares no needs runs on every unit.
 Every test is a superset of what Semgrep can match: words and spellings are searched in
 comments and strings too, any whitespace, backslash or parenthesis may sit around a dot, an
 import statement anywhere (even in a string) adds its aliases. What Semgrep resolves and we do
@@ -42,7 +45,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-_NEEDS = re.compile(r"^\s*mlhygiene-needs-(calls|words|text|called|strings):\s*(.*?)\s*$", re.M)
+_NEEDS = re.compile(r"^\s*mlhygiene-needs-(calls|words|text|called|also-text|strings):\s*(.*?)\s*$", re.M)
 _WORD = re.compile(r"\w+")
 _FROM = re.compile(r"from\s+([\w.]+)\s+import\s+(\((?:[^)#]|#[^\n]*)*\)|(?:[^\n#;\\]|\\\n)*)")
 _IMPORT = re.compile(r"import\s+((?:[^\n#;\\(]|\\\n)*)")
@@ -60,6 +63,7 @@ class Needs(NamedTuple):
     text: tuple[str, ...] = ()
     strings: tuple[str, ...] = ()
     called: tuple[str, ...] = ()
+    also_text: tuple[str, ...] = ()
 
 
 _POSITIVE = re.compile(r"^(\s*)(?:-\s+)?(?:pattern|pattern-inside):\s*(.*?)\s*$")
@@ -120,6 +124,7 @@ def read_needs(config: Path) -> Needs | None:
     found: dict[str, tuple[str, ...]] = {}
     for key, value in _NEEDS.findall(text):
         items = tuple(v.strip("\"'") for v in value.split())
+        key = key.replace("-", "_")
         found[key] = found.get(key, ()) + tuple(v for v in items if v)
     if not found:
         return None
@@ -253,6 +258,8 @@ def may_match(needs: Needs | None, index: UnitIndex) -> bool:
     if needs is None:
         return True
     if needs.strings and not any(index.string_starts(prefix) for prefix in needs.strings):
+        return False
+    if needs.also_text and not any(index.contains(text) for text in needs.also_text):
         return False
     if not (needs.calls or needs.words or needs.text or needs.called):
         return True

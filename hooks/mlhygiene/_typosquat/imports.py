@@ -76,17 +76,21 @@ def _import_call_name(node: ast.Call) -> ast.Constant | None:
     return None
 
 
+# The fields that hold statements (and except handlers, match cases): nothing else does.
+_BLOCKS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+
+
 def _statements(tree: ast.AST) -> Iterator[ast.AST]:
     """Every statement, however nested, without walking into expressions (much faster)."""
     todo = [tree]
     while todo:
         node = todo.pop()
         yield node
-        todo.extend(
-            child
-            for child in ast.iter_child_nodes(node)
-            if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case))
-        )
+        for field in node._fields:  # in field order, as ast.iter_child_nodes gives them
+            if field in _BLOCKS:
+                value = getattr(node, field, None)
+                if isinstance(value, list):
+                    todo.extend(value)
 
 
 def imports_in_tree(tree: ast.Module, text: str) -> tuple[list[tuple[str, int, int]], list[str]]:
