@@ -135,6 +135,7 @@ class Target(NamedTuple):
 
 
 MIN_UNITS_PER_PROCESS = 16
+MAX_PROCESS_TEXT = 1_500_000  # characters of units per Semgrep process (its peak memory)
 START_COST = 250.0  # ms: starting Semgrep and loading the rules, in the units below
 PARSE_COST = 4.0  # ms to parse one unit
 RULE_COST = 1.0  # ms to match one rule on one unit
@@ -181,7 +182,8 @@ def plan(
     a unit that needs none is not handed to Semgrep at all. Units needing the same rules form a
     group; groups are merged while that costs less than starting another process, and large
     groups are split so that the processes keep every core busy (at most ``processes`` per
-    group; default: one per core). Returns (configs, targets)
+    group; default: one per core), and so that no process holds more than ``MAX_PROCESS_TEXT``
+    characters of units. Returns (configs, targets)
     pairs; every target that needs a rule is in exactly one pair, with every rule it needs.
     """
     infos = rule_infos(configs) if infos is None else infos
@@ -197,6 +199,8 @@ def plan(
     pairs = []
     for (rules, names), weight in zip(groups, weights, strict=True):
         parts = max(1, min(round(cores * weight / total), len(names) // MIN_UNITS_PER_PROCESS))
+        # Semgrep's memory grows with the text it holds (~30 MB per MB here): bound it.
+        parts = max(parts, -(-sum(len(texts[n]) for n in names) // MAX_PROCESS_TEXT))
         for chunk in _balanced(sorted(names), texts, parts):
             pairs.append(([c for c in configs if c in rules], chunk))
     return pairs
