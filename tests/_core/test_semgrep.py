@@ -138,6 +138,18 @@ def test_plan_hands_each_unit_only_the_rules_it_can_match() -> None:
     assert sum(len(names) for _, names in pairs) == 2  # every target in exactly one process
 
 
+def test_plan_bounds_the_text_each_semgrep_process_holds() -> None:
+    from mlhygiene._core.semgrep import MAX_PROCESS_TEXT, plan, rule_files
+
+    unit = "import pickle\n" + "pickle.load(open('m.pkl', 'rb'))\n" * 1000
+    count = 3 * MAX_PROCESS_TEXT // len(unit)  # three processes' worth of units needing one rule set
+    texts = {f"u{i}": unit for i in range(count)}
+    pairs = plan(rule_files(), texts, processes=1)
+    assert len(pairs) >= 3
+    assert all(sum(len(texts[n]) for n in names) <= MAX_PROCESS_TEXT + len(unit) for _, names in pairs)
+    assert sorted(n for _, names in pairs for n in names) == sorted(texts)
+
+
 def test_plan_runs_rules_without_needs_everywhere(tmp_path: Path) -> None:
     from mlhygiene._core.semgrep import plan, rule_files
 
