@@ -811,9 +811,13 @@ def generate(out: Path, size: str, files: int = 3000, seed: int = 0) -> list[Pat
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    saved = {name: globals()[name] for name in DENSE_RATES}
     if size == "dense":
         globals().update(DENSE_RATES)
-    content = commit_files(seed) if size == "commit" else repo_files(seed, files)
+    try:
+        content = commit_files(seed) if size == "commit" else repo_files(seed, files)
+    finally:
+        globals().update(saved)  # a later corpus of this process gets the normal rates again
     write(out, content)
     return [out / rel for rel, _ in content]
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import gen_corpus
 from run import measure, tool  # the launcher that measures one command's peak
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,20 +39,7 @@ def make_corpus(out: Path, name: str, seed: int) -> Path:
     size, files = CORPORA[name]
     path = out / f"corpus-{name}"
     if not path.is_dir():
-        subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "bench" / "gen_corpus.py"),
-                str(path),
-                "--size",
-                size,
-                "--files",
-                str(files),
-                "--seed",
-                str(seed),
-            ],
-            check=True,
-        )
+        gen_corpus.generate(path, size, files, seed)
     return path
 
 
