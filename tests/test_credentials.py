@@ -188,6 +188,17 @@ def test_detector_gates_let_every_hit_through() -> None:
                 assert detector.may_match(text.lower()), (type(detector.plugin).__name__, text[:30])
 
 
+def test_narrowed_engine_keeps_the_detectors_a_text_can_reach() -> None:
+    from mlhygiene._secrets.engine import build_engine, narrowed
+
+    engine = build_engine()
+    text = "x = 1\nurl = 'https://db.example.org/x'\n"
+    kept = narrowed(engine, text).detectors
+    assert kept == tuple(d for d in engine.detectors if not d.gate or any(g in text.lower() for g in d.gate))
+    assert any(not d.gate for d in kept)  # ungated detectors always stay
+    assert len(kept) < len(engine.detectors)
+
+
 def test_private_key_block_in_a_script(capsys: pytest.CaptureFixture[str]) -> None:
     lines = Factory(3).private_key_lines()
     Path("deploy.py").write_text('KEY = """' + "\n".join(lines) + '"""\n')

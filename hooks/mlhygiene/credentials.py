@@ -83,16 +83,13 @@ def _output_findings(engine: Engine, path: str, outputs: Sequence[OutputText]) -
 
 def source_findings(engine: Engine, source: Source) -> list[Finding]:
     """Every credential in one source."""
-    from mlhygiene._secrets.engine import scan_block  # lazy: imports detect-secrets
+    from mlhygiene._secrets.engine import narrowed, scan_block  # lazy: imports detect-secrets
 
     if not source.is_notebook:
         mode = CODE if source.kind == "script" else CONFIG
         return [_finding(source.path, hit) for hit in scan_block(engine, source.text.splitlines(), mode)]
-    # A detector whose gate literals occur nowhere in the notebook cannot match any of its
-    # blocks: test the gates once here instead of once per cell and output.
     cells = ["\n".join(cell.lines) for cell in source.cells]
-    lowered = "\n".join(cells + [output.text for output in source.outputs]).lower()
-    engine = engine._replace(detectors=tuple(d for d in engine.detectors if d.may_match(lowered)))
+    engine = narrowed(engine, "\n".join(cells + [output.text for output in source.outputs]))
     findings = [
         _finding(source.path, hit, cell=cell.index)
         for cell in source.cells
