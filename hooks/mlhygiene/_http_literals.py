@@ -170,10 +170,7 @@ def flows(source: Source) -> Flows:
             continue
         collector = _Collector(unit)
         collector.names = names  # notebook cells share one namespace
-        try:
-            collector.visit(tree)
-        except RecursionError:
-            continue
+        collector.visit(tree)  # iterative: a deeply nested tree cannot overflow the stack
         literals += collector.literals
     return Flows(tuple(dict.fromkeys(literals)), names)
 
