@@ -22,6 +22,7 @@ from mlhygiene.checks import CHECKS, catalogue
 from mlhygiene.command import (
     Parser,
     add_common_arguments,
+    add_config_arguments,
     fatal,
     report_stream,
     setup,
@@ -196,11 +197,7 @@ def _add_fix_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--select", action="append", default=[], metavar="RULE", help="fix only this rule or category"
     )
     fix.add_argument("--add-ignore", action="store_true", help="write suppressions for what is left")
-    fix.add_argument("--config", metavar="PYPROJECT", help="read [tool.mlhygiene] from this file")
-    fix.add_argument("--baseline", metavar="FILE", help="baseline file (default from config)")
-    fix.add_argument("--no-baseline", action="store_true", help="fix baselined findings too")
-    fix.add_argument("-v", "--verbose", action="store_true", help="say which config and baseline apply")
-    fix.add_argument("--debug", action="store_true", help="print tracebacks for internal errors")
+    add_config_arguments(fix, no_baseline_help="fix baselined findings too")
     fix.add_argument("-j", "--jobs", type=_jobs, default=0, metavar="N", help="worker processes, as for scan")
     fix.set_defaults(format="text", output=None, no_cache=True)
 

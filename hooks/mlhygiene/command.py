@@ -58,13 +58,20 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         help="output format: text, github (workflow annotations), json or sarif (default: text)",
     )
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    add_config_arguments(parser)
+    parser.add_argument("--version", action="version", version=f"mlhygiene {__version__}")
+
+
+def add_config_arguments(
+    parser: argparse.ArgumentParser, no_baseline_help: str = "report baselined findings too"
+) -> None:
+    """The options that choose the config and baseline and how much is said (hooks, scan, fix)."""
     parser.add_argument("--config", metavar="PYPROJECT", help="read [tool.mlhygiene] from this file")
     parser.add_argument("--baseline", metavar="FILE", help="baseline file (default from config)")
-    parser.add_argument("--no-baseline", action="store_true", help="report baselined findings too")
-    parser.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    parser.add_argument("--no-baseline", action="store_true", help=no_baseline_help)
     parser.add_argument("-v", "--verbose", action="store_true", help="say which config and baseline apply")
     parser.add_argument("--debug", action="store_true", help="print tracebacks for internal errors")
-    parser.add_argument("--version", action="version", version=f"mlhygiene {__version__}")
 
 
 def tolerant_output() -> None:
