@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mlhygiene import __version__
+from mlhygiene._core import fastpath
 from mlhygiene._core.cache import PARSE_ERRORS, ResultCache, target_name
 from mlhygiene._core.notebook import SHIM_VERSION
 from mlhygiene._core.prefilter import Needs, UnitIndex, may_match, read_needs
@@ -99,7 +100,8 @@ def engine_id() -> str:
         semgrep_version = "?"
     engine = "osemgrep" if use_osemgrep() else "pysemgrep"
     prefiltered = "all" if os.environ.get(NO_PREFILTER_ENV) else "needs"
-    return f"{__version__}|{SHIM_VERSION}|{engine}|{semgrep_version}|{exe}|{stamp}|{prefiltered}"
+    fast = "fastpath" if fastpath.enabled() else "semgrep-only"
+    return f"{__version__}|{SHIM_VERSION}|{engine}|{semgrep_version}|{exe}|{stamp}|{prefiltered}|{fast}"
 
 
 def build_command(configs: Sequence[Path], targets: Sequence[str], timeout: int) -> list[str]:
@@ -266,7 +268,13 @@ class SemgrepRun:
         self.cache = ResultCache.open(configs, engine_id()) if use_cache else None
         self.tmp = tempfile.TemporaryDirectory(prefix="mlhygiene-")
         self.targets: dict[str, Target] = {}
-        self.keys: dict[str, str] = {}
+        self.keys: dict[str, str] = {}  # units Semgrep runs on
+        self.fresh: dict[str, str] = {}  # units not answered by the cache (what it learns)
+        self.fast_results: list[dict[str, Any]] = []
+        self.answered: dict[str, frozenset[str]] = {}  # unit -> rule ids the fast path answered
+        bundled = configs[: len(configs) - len(extra_rules)]
+        fast = fastpath.enabled()
+        self.fast = frozenset(c for c in bundled if fast and c.stem in fastpath.HANDLERS)
         self.chosen: dict[str, frozenset[Path]] = {}
         self.output: dict[str, Any] = {"results": [], "errors": []}
         self.procs: list[subprocess.Popen[str]] = []
@@ -298,6 +306,16 @@ class SemgrepRun:
                     for kind in ("results", "errors"):
                         self.output[kind] += [{**item, "path": name} for item in cached[kind]]
                     continue
+                self.fresh[name] = unit.text
+                fast = chosen & self.fast
+                if fast:  # the busiest syntactic rules, answered from Python's ast where it can
+                    results, answered = fastpath.results(fastpath.parse(unit.text), fast, name)
+                    self.fast_results += results
+                    self.answered[name] = frozenset(c.stem for c in answered)
+                    chosen = chosen - answered
+                    if not chosen:
+                        continue  # every rule it needs answered: no Semgrep for this unit
+                    self.chosen[name] = chosen
                 self.keys[name] = unit.text
                 with open(name, "w", encoding="utf-8", errors="surrogatepass") as fh:
                     fh.write(unit.text)
@@ -305,7 +323,7 @@ class SemgrepRun:
     def result(self) -> CheckResult:
         if self._result is None:
             try:
-                fresh: dict[str, Any] = {"results": [], "errors": []}
+                fresh: dict[str, Any] = {"results": list(self.fast_results), "errors": []}
                 for proc in self.procs:
                     try:
                         remaining = max(0.1, self.deadline - time.monotonic())
@@ -316,16 +334,22 @@ class SemgrepRun:
                             "[tool.mlhygiene] or check fewer files at once"
                         ) from None
                     parsed = _parse_output(proc.returncode, stdout, stderr)
-                    fresh["results"] += parsed["results"]
+                    # A process may run a rule on more units than need it (merged groups): the
+                    # fast path's answer for a unit stands, Semgrep's repeat of it is dropped.
+                    fresh["results"] += [r for r in parsed["results"] if not self._answered(r)]
                     fresh["errors"] += parsed["errors"]
                 self.output["results"] += fresh["results"]
                 self.output["errors"] += fresh["errors"]
-                if self.cache is not None and self.keys:
-                    self.cache.put_all(self.keys, fresh, self.tmp.name)
+                if self.cache is not None and self.fresh:
+                    self.cache.put_all(self.fresh, fresh, self.tmp.name)
                 self._result = _convert(self.output, self.targets, self.tmp.name)
             finally:
                 self.close()
         return self._result
+
+    def _answered(self, result: dict[str, Any]) -> bool:
+        name = target_name(str(result.get("path", "")), self.tmp.name)
+        return str(result.get("check_id", "")).rsplit(".", 1)[-1] in self.answered.get(name, ())
 
     def close(self) -> None:
         for proc in self.procs:
