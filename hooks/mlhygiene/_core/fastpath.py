@@ -10,8 +10,8 @@ the definition (the callees come from them, :func:`prefilter.derived_calls`), th
 and users' rules always run in it, and ``tests/_core/test_fastpath.py`` checks that both give
 identical results on every rule test, on probes of Semgrep's corners and on bench corpora.
 
-A handler answers only where it knows Semgrep's answer, and otherwise *declines* (returns
-None), which hands that rule back to Semgrep for that unit: a unit CPython cannot parse or that
+A handler answers only where it knows Semgrep's answer, and otherwise *declines* (raises
+``Declined``), which hands that rule back to Semgrep for that unit: a unit CPython cannot parse or that
 holds ``nosemgrep``; a name whose import alias and literal spelling disagree unless the alias
 is the only binding and comes first (Semgrep resolves imports in order, even out of
 functions, and literal spellings always); a keyword whose value Semgrep could constant-propagate
@@ -117,7 +117,6 @@ class Unit:
     """One parsed unit: its calls, dicts, subscripts, assignments, classes and name bindings."""
 
     def __init__(self, text: str, tree: ast.Module) -> None:
-        self.text = text
         data = text.encode("utf-8", "surrogatepass")
         self.lines = data.split(b"\n")
         self.starts = [0]
@@ -215,13 +214,12 @@ class Unit:
             node = node.value
         if not isinstance(node, ast.Name):
             return False
-        targets = names
         root, rest = node.id, parts[::-1]
-        if ".".join([root, *rest]) in targets:
+        if ".".join([root, *rest]) in names:
             return True  # Semgrep matches the spelling whatever the name is bound to
         aliases = self.imports.get(root, set())
-        aliased = any(".".join([t, *rest]) in targets for t in aliases)
-        starred = any(".".join([m, root, *rest]) in targets for m in self.stars)
+        aliased = any(".".join([t, *rest]) in names for t in aliases)
+        starred = any(".".join([m, root, *rest]) in names for m in self.stars)
         if not aliased and not starred:
             return False
         if starred or len(aliases) != 1 or root in self.bound or line <= self.import_line[root]:
@@ -275,13 +273,9 @@ def _is_const(node: ast.expr, *values: object) -> bool | None:
     return None
 
 
-def _kw_text(unit: Unit, kw: ast.keyword) -> str:
-    """The text after ``name=`` as a metavariable-regex sees it (no parentheses, one line)."""
-    return _argument_text(unit, kw.value, "=")
-
-
 def _argument_text(unit: Unit, node: ast.expr, opening: str) -> str:
-    """An argument's text as Semgrep's metavariable holds it; declined if it has parentheses."""
+    """An argument's text as Semgrep's metavariable-regex sees it: after ``opening`` (``=`` for a
+    keyword, ``,`` for a positional argument), on one line; declined if it has parentheses."""
     text = unit.source(node)
     before, after = unit.around(node)
     if text is None or before != opening or after not in (",", ")"):
@@ -318,7 +312,7 @@ def _pickle_load(unit: Unit, rule: Rule) -> list[Node]:
     aliasable = frozenset(
         f"{m}.{f}" for m in ("pickle", "cPickle", "_pickle") for f in ("load", "loads", "Unpickler")
     )
-    _no_alias(unit, rule.calls | set(aliasable))
+    _no_alias(unit, rule.calls | aliasable)
     for base in unit.bases:
         last = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
         if _chain(base) and (
@@ -389,7 +383,7 @@ def _numpy(unit: Unit, rule: Rule) -> list[Node]:
                 continue
             kw = _keyword(call, "allow_pickle")
             if kw is not None:
-                values.append(_kw_text(unit, kw))
+                values.append(_argument_text(unit, kw.value, "="))
             if position is not None and len(call.args) > position:
                 if any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
                     raise Declined
