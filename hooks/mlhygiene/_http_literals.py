@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from mlhygiene._core.notebook import parse
 from mlhygiene._core.records import Finding, Source, Unit
 from mlhygiene._core.suppress import is_suppressed
+from mlhygiene._core.trees import Analysis, Trees
 
 _HTTP = re.compile(r"(?i)^http://")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
@@ -59,21 +59,37 @@ def _column(lines: Sequence[str], line: int, offset: int) -> int:
     return len(lines[line - 1].encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "ignore")) + 1
 
 
-def _where(unit: Unit, lines: Sequence[str], node: ast.expr, text: str) -> Literal | None:
-    end_line = node.end_lineno or node.lineno
-    start_col = _column(lines, node.lineno, node.col_offset)
-    end_col = _column(lines, end_line, node.end_col_offset or node.col_offset) - 1
+class _Spot(NamedTuple):
+    """An http:// literal where the unit's own text has it (before cells are mapped)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+class _Assign(NamedTuple):
+    """An assignment: its target names and, in ``ast.walk`` order, the literals and the names its
+    value reads."""
+
+    targets: tuple[str, ...]
+    reads: tuple[_Spot | str, ...]
+
+
+def _placed(unit: Unit, spot: _Spot) -> Literal | None:
+    """The literal in the file: a notebook's is in one cell, or it is not reported."""
     if not unit.line_map:
-        return Literal(None, node.lineno, start_col, end_line, end_col + 1, text)
-    if not (1 <= node.lineno <= len(unit.line_map) and 1 <= end_line <= len(unit.line_map)):
+        return Literal(None, spot.line, spot.column, spot.end_line, spot.end_column, spot.text)
+    if not (1 <= spot.line <= len(unit.line_map) and 1 <= spot.end_line <= len(unit.line_map)):
         return None
-    start, end = unit.line_map[node.lineno - 1], unit.line_map[end_line - 1]
+    start, end = unit.line_map[spot.line - 1], unit.line_map[spot.end_line - 1]
     if start is None or end is None or start[0] != end[0]:
         return None
-    return Literal(start[0], start[1], start_col, end[1], end_col + 1, text)
+    return Literal(start[0], start[1], spot.column, end[1], spot.end_column, spot.text)
 
 
-# Nodes the collector acts on (http literals, assignments), and nodes with nothing below them.
+# Nodes the recorder acts on (http literals, assignments), and nodes with nothing below them.
 _INTERESTING = frozenset({ast.Constant, ast.JoinedStr, ast.Assign, ast.AnnAssign, ast.NamedExpr})
 _LEAVES = frozenset({ast.Load, ast.Store, ast.Del, ast.Name, ast.Pass, ast.Break, ast.Continue})
 
@@ -82,18 +98,21 @@ def _utf8(line: str) -> bytes:
     return line.encode("utf-8", "surrogatepass")
 
 
-class _Collector:
-    def __init__(self, unit: Unit) -> None:
-        self.unit = unit
-        self.lines = unit.text.splitlines()
+class _Recorder:
+    """The http literals and assignments of one unit's tree, in visit order: what ``flows``
+    replays with the names earlier cells bound. Depends on the text alone, so the run's one parse
+    of a unit serves it (see mlhygiene/_core/trees.py)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = text.splitlines()
         self._raw_lines: list[str] | None = None
-        self.literals: list[Literal] = []
-        self.names: dict[str, tuple[Literal, ...]] = {}
+        self.events: list[_Spot | _Assign] = []
 
     def _text(self, node: ast.expr) -> str:
         """``ast.get_source_segment`` without splitting the whole text again for each node."""
         if self._raw_lines is None:
-            self._raw_lines = _LINE.findall(self.unit.text)
+            self._raw_lines = _LINE.findall(self.text)
         first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
         start, end = node.col_offset, node.end_col_offset
         if end is None or not 0 <= first <= last < len(self._raw_lines):
@@ -104,21 +123,25 @@ class _Collector:
         tail = _utf8(self._raw_lines[last])[:end].decode("utf-8", "replace")
         return "".join([head, *self._raw_lines[first + 1 : last], tail])
 
-    def _reaching(self, node: ast.expr) -> tuple[Literal, ...]:
-        """The literals in ``node``, and those of the names it reads."""
-        found: list[Literal] = []
+    def _spot(self, node: ast.expr) -> _Spot:
+        end_line = node.end_lineno or node.lineno
+        start_col = _column(self.lines, node.lineno, node.col_offset)
+        end_col = _column(self.lines, end_line, node.end_col_offset or node.col_offset)
+        return _Spot(node.lineno, start_col, end_line, end_col, self._text(node))
+
+    def _reads(self, node: ast.expr) -> tuple[_Spot | str, ...]:
+        """The literals in ``node`` and the names it reads."""
+        found: list[_Spot | str] = []
         for sub in ast.walk(node):
             if _is_http(sub):
-                where = _where(self.unit, self.lines, sub, self._text(sub))  # type: ignore[arg-type]
-                if where is not None:
-                    found.append(where)
+                found.append(self._spot(sub))  # type: ignore[arg-type]
             elif isinstance(sub, ast.Name):
-                found += self.names.get(sub.id, ())
-        return tuple(dict.fromkeys(found))
+                found.append(sub.id)
+        return tuple(found)
 
     def visit(self, node: ast.AST) -> None:
         """Every node, parents before children in field order (as ``ast.NodeVisitor`` would,
-        without its per-node method lookups)."""
+        without its per-node method lookups); iterative, so deep nesting cannot overflow."""
         stack = [node]
         while stack:
             current = stack.pop()
@@ -139,39 +162,60 @@ class _Collector:
 
     def _node(self, node: ast.AST) -> None:
         if _is_http(node):
-            where = _where(self.unit, self.lines, node, self._text(node))  # type: ignore[arg-type]
-            if where is not None:
-                self.literals.append(where)
+            self.events.append(self._spot(node))  # type: ignore[arg-type]
         targets: list[ast.expr] = []
         value: ast.expr | None = None
         if isinstance(node, ast.Assign):
             targets, value = node.targets, node.value
         elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
             targets, value = [node.target], node.value
-        if value is not None:
-            reaching = self._reaching(value)
-            for target in targets:
-                name = target.id if isinstance(target, ast.Name) else (
-                    target.attr if isinstance(target, ast.Attribute) else None
-                )
-                if name is not None:
-                    if reaching:
-                        self.names[name] = reaching
-                    else:
-                        self.names.pop(name, None)
+        names = tuple(
+            target.id if isinstance(target, ast.Name) else target.attr
+            for target in targets
+            if isinstance(target, (ast.Name, ast.Attribute))
+        )
+        if value is not None and names:
+            self.events.append(_Assign(names, self._reads(value)))
 
 
-def flows(source: Source) -> Flows:
+def _record(tree: ast.Module, text: str) -> tuple[_Spot | _Assign, ...]:
+    recorder = _Recorder(text)
+    recorder.visit(tree)
+    return tuple(recorder.events)
+
+
+# Worth recording at a unit's parse only where an http literal may be (else: when asked).
+_MAY_HOLD_HTTP = re.compile("(?i)http:")
+EVENTS = Analysis("http-literal-events", _record, lambda text: _MAY_HOLD_HTTP.search(text) is not None)
+
+
+def flows(source: Source, trees: Trees | None = None) -> Flows:
+    """The http literals of a file and the names bound to them (notebook cells share one
+    namespace): each unit's recorded events replayed in order."""
     literals: list[Literal] = []
     names: dict[str, tuple[Literal, ...]] = {}
+    trees = trees or Trees()
     for unit in source.units:
-        tree = parse(unit.text)[0]  # the shared parse: top-level await, no warnings printed
-        if tree is None:
-            continue
-        collector = _Collector(unit)
-        collector.names = names  # notebook cells share one namespace
-        collector.visit(tree)  # iterative: a deeply nested tree cannot overflow the stack
-        literals += collector.literals
+        for event in trees.fact(unit.text, EVENTS) or ():
+            if isinstance(event, _Spot):
+                literal = _placed(unit, event)
+                if literal is not None:
+                    literals.append(literal)
+                continue
+            found: list[Literal] = []
+            for item in event.reads:
+                if isinstance(item, str):
+                    found += names.get(item, ())
+                else:
+                    literal = _placed(unit, item)
+                    if literal is not None:
+                        found.append(literal)
+            reaching = tuple(dict.fromkeys(found))
+            for target in event.targets:
+                if reaching:
+                    names[target] = reaching
+                else:
+                    names.pop(target, None)
     return Flows(tuple(dict.fromkeys(literals)), names)
 
 
@@ -206,8 +250,11 @@ def _place(f: Finding, lit: Literal) -> str:
     return f"line {f.line}"
 
 
-def at_literals(findings: Sequence[Finding], sources: Sequence[Source]) -> list[Finding]:
-    """``findings`` (of the http taint rules) moved to the literals that reach them, one each."""
+def at_literals(
+    findings: Sequence[Finding], sources: Sequence[Source], trees: Trees | None = None
+) -> list[Finding]:
+    """``findings`` (of the http taint rules) moved to the literals that reach them, one each
+    (``trees``: the run's parses, shared)."""
     by_path = {s.path: s for s in sources}
     flows_of: dict[str, Flows] = {}
     grouped: dict[tuple[str, Literal], list[Finding]] = {}
@@ -220,7 +267,7 @@ def at_literals(findings: Sequence[Finding], sources: Sequence[Source]) -> list[
         if is_suppressed(f, source):
             continue  # silenced at the call: it adds nothing to the literal's finding
         if f.path not in flows_of:
-            flows_of[f.path] = flows(source)
+            flows_of[f.path] = flows(source, trees)
         literals = _sources_of(f, source, flows_of[f.path])
         if not literals:
             kept.append(f)

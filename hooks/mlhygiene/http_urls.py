@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from mlhygiene._core.records import CheckResult, Finding, Source
 from mlhygiene._core.runner import Check, Context, semgrep_check
 from mlhygiene._core.urls import host_of, is_local
-from mlhygiene._http_literals import at_literals
+from mlhygiene._http_literals import EVENTS, at_literals
 from mlhygiene.command import hook_main
 
 RULE_ID = "http-shell-download"
@@ -102,11 +102,13 @@ def _run(sources: Sequence[Source], ctx: Context) -> CheckResult:
     taint = [f for f in result.findings if f.rule_id in AT_LITERAL]
     other = [f for f in result.findings if f.rule_id not in AT_LITERAL]
     shell = [f for s in sources if s.shell_lines for f in shell_findings(s)]
-    return CheckResult(other + at_literals(taint, sources) + shell, result.problems)
+    return CheckResult(other + at_literals(taint, sources, ctx.trees) + shell, result.problems)
 
 
 SEMGREP = semgrep_check("http", "http")
-CHECK = Check("http", SEMGREP.kinds, _run, uses_semgrep=True, category="http", rule_ids=RULE_IDS)
+CHECK = Check(
+    "http", SEMGREP.kinds, _run, uses_semgrep=True, category="http", rule_ids=RULE_IDS, analyses=(EVENTS,)
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

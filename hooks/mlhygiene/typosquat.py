@@ -20,6 +20,7 @@ from typing import NamedTuple
 from mlhygiene._core.config import Config, Setting
 from mlhygiene._core.records import CheckResult, Finding, Problem, Source
 from mlhygiene._core.runner import Check, Context
+from mlhygiene._core.trees import Trees
 from mlhygiene._core.urls import host_of, is_local
 from mlhygiene._typosquat import names as known
 from mlhygiene._typosquat import policy as org
@@ -36,7 +37,7 @@ from mlhygiene._typosquat.deps import (
     requirements_refs,
     shell_refs,
 )
-from mlhygiene._typosquat.imports import imports_in_tree, imports_tolerant, parse_python
+from mlhygiene._typosquat.imports import IMPORTS, imports_tolerant
 from mlhygiene._typosquat.local import LocalModules
 from mlhygiene.command import hook_main
 
@@ -164,16 +165,14 @@ class Located(NamedTuple):
     written: frozenset[str] = frozenset()
 
 
-def python_refs(source: Source, local: LocalModules) -> list[Located]:
-    """The imports of a script or notebook."""
+def python_refs(source: Source, local: LocalModules, trees: Trees | None = None) -> list[Located]:
+    """The imports of a script or notebook (``trees``: the run's parses, shared)."""
     refs: list[Located] = []
     written = _written_modules(source)
+    trees = trees or Trees()
     for unit in source.units:
-        tree = parse_python(unit.text)
-        if tree is not None:
-            found, paths = imports_in_tree(tree, unit.text)
-        else:
-            found, paths = imports_tolerant(unit.text), []
+        imports = trees.fact(unit.text, IMPORTS)
+        found, paths = imports if imports is not None else (imports_tolerant(unit.text), [])
         folders = tuple(local.folders(source.path, paths))
         for name, line, column in found:
             where: tuple[int | None, int] | None
@@ -198,10 +197,10 @@ def _written_modules(source: Source) -> frozenset[str]:
     return frozenset(names)
 
 
-def source_refs(source: Source, local: LocalModules) -> list[Located]:
+def source_refs(source: Source, local: LocalModules, trees: Trees | None = None) -> list[Located]:
     """Every name and index URL of a source (raises TomlError for a broken pyproject.toml)."""
     if source.kind in ("script", "notebook"):
-        refs = python_refs(source, local)
+        refs = python_refs(source, local, trees)
         for shell in source.shell_lines:
             lines = source.cells[shell.cell - 1].lines if 0 < shell.cell <= len(source.cells) else ()
             found = shell_refs(lines, shell.cell, shell.line, shell.column, shell.command)
@@ -267,11 +266,15 @@ def policy_verdicts(located: Located, local: LocalModules, policy: org.Policy, h
 
 
 def check_source(
-    source: Source, local: LocalModules, allow: Sequence[str], policy: org.Policy = org.NO_POLICY
+    source: Source,
+    local: LocalModules,
+    allow: Sequence[str],
+    policy: org.Policy = org.NO_POLICY,
+    trees: Trees | None = None,
 ) -> list[Finding]:
     findings = []
     hashed = source.kind == "requirements" and ("--hash" in source.text or "--require-hashes" in source.text)
-    for located in source_refs(source, local):
+    for located in source_refs(source, local, trees):
         verdicts = [verdict(located, local, allow), *policy_verdicts(located, local, policy, hashed)]
         for found in verdicts:
             if found is not None:
@@ -323,7 +326,7 @@ def _run(sources: Sequence[Source], ctx: Context) -> CheckResult:
     problems: list[Problem] = []
     for source in sources:
         try:
-            findings += check_source(source, local, ctx.config.setting(ALLOW_PACKAGES), policy)
+            findings += check_source(source, local, ctx.config.setting(ALLOW_PACKAGES), policy, ctx.trees)
         except TomlError as exc:
             problems.append(Problem(source.path, f"not valid TOML ({exc}); dependencies not checked"))
         for key, digest in local.dependencies():
@@ -340,7 +343,7 @@ def _probe(config: Config) -> Callable[[str], str]:
 
 CHECK = Check(
     "typosquat", KINDS, _run, probe=_probe, category=CATEGORY, rule_ids=RULE_IDS,
-    settings=(ALLOW_PACKAGES, POLICY),
+    settings=(ALLOW_PACKAGES, POLICY), analyses=(IMPORTS,),
     rule_categories=tuple((rule, POLICY_CATEGORY) for rule in sorted(POLICY_RULES)),
 )
 

@@ -30,8 +30,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mlhygiene._core import notebook
 from mlhygiene._core.prefilter import derived_calls
+from mlhygiene._core.trees import Trees
 
 NO_FASTPATH_ENV = "MLHYGIENE_NO_FASTPATH"
 _NOSEM = re.compile(r"nosem", re.I)
@@ -463,11 +463,14 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def parse(text: str) -> Unit | None:
-    """The unit, or None when this module cannot stand in for Semgrep on it at all."""
+def parse(text: str, trees: Trees | None = None) -> Unit | None:
+    """The unit, or None when this module cannot stand in for Semgrep on it at all.
+
+    Parsed through the run's ``trees``, so the other readers of this text's tree need no parse.
+    """
     if "\r" in text or "\f" in text or _NOSEM.search(text):
         return None
-    tree = notebook.parse(text)[0]
+    tree = (trees or Trees()).parse(text)
     return None if tree is None else Unit(text, tree)
 
 

@@ -270,7 +270,8 @@ _PARSE_OUTCOMES: dict[bytes, tuple[int, str] | None] = {}
 _PARSE_OUTCOMES_MAX = 8192
 
 
-def _digest(text: str) -> bytes:
+def digest(text: str) -> bytes:
+    """A text's key in the caches of parse outcomes and tree analyses."""
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
@@ -289,13 +290,13 @@ def parse(text: str) -> tuple[ast.Module | None, tuple[int, str] | None]:
         error = (1, type(exc).__name__ if not str(exc) else str(exc).splitlines()[0])
     if len(_PARSE_OUTCOMES) >= _PARSE_OUTCOMES_MAX:
         _PARSE_OUTCOMES.clear()
-    _PARSE_OUTCOMES[_digest(text)] = error
+    _PARSE_OUTCOMES[digest(text)] = error
     return tree, error
 
 
 def parse_error(text: str) -> tuple[int, str] | None:
     """(line, message) when ``text`` does not parse as Python 3, else None."""
-    key = _digest(text)
+    key = digest(text)
     if key in _PARSE_OUTCOMES:
         return _PARSE_OUTCOMES[key]
     return parse(text)[1]

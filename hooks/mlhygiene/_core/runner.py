@@ -9,7 +9,7 @@ import argparse
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mlhygiene._core.baseline import filter_baseline, load_baseline
 from mlhygiene._core.cache import usable_root
@@ -18,6 +18,7 @@ from mlhygiene._core.records import CheckResult, FatalError, Finding, Problem, S
 from mlhygiene._core.report import escape
 from mlhygiene._core.sources import SkippedData, SourceError, classify, load_source, parse_problems
 from mlhygiene._core.suppress import is_suppressed
+from mlhygiene._core.trees import Analysis, Trees
 from mlhygiene._core.verdicts import Dependency, Probe, RunCache
 
 if TYPE_CHECKING:
@@ -28,12 +29,20 @@ PYTHON_KINDS = frozenset({"script", "notebook"})
 
 
 class Context:
-    """What a check may use: config, options, the run's shared Semgrep run, and ``depends``."""
+    """What a check may use: config, options, the run's shared Semgrep run, the run's parsed
+    ``trees`` (one parse per unit for the ``analyses`` its checks declared), and ``depends``."""
 
-    def __init__(self, config: Config, options: argparse.Namespace, sources: Sequence[Source]) -> None:
+    def __init__(
+        self,
+        config: Config,
+        options: argparse.Namespace,
+        sources: Sequence[Source],
+        analyses: Iterable[Analysis[Any]] = (),
+    ) -> None:
         self.config = config
         self.options = options
         self.sources = sources
+        self.trees = Trees(analyses)
         self._semgrep: SemgrepRun | None = None
         self.check = ""  # the name of the check running now
         self.dependencies: dict[tuple[str, str], list[Dependency]] = {}
@@ -56,6 +65,7 @@ class Context:
                 timeout=self.config.semgrep_timeout,
                 use_cache=not getattr(self.options, "no_cache", False),
                 processes=getattr(self.options, "semgrep_processes", None),
+                trees=self.trees,
             )
 
     def semgrep(self) -> CheckResult:
@@ -88,6 +98,13 @@ class Check(NamedTuple):
     rule_categories: tuple[tuple[str, str], ...] = ()
     # The [tool.mlhygiene] keys only this check reads (their values are in the verdict cache key).
     settings: tuple[Setting, ...] = ()
+    # What it reads from syntax trees (``ctx.trees.fact``): computed at a unit's one parse.
+    analyses: tuple[Analysis[Any], ...] = ()
+
+
+def analyses_of(checks: Iterable[Check]) -> list[Analysis[Any]]:
+    """The tree analyses ``checks`` declared (see ``mlhygiene._core.trees``)."""
+    return [analysis for check in checks for analysis in check.analyses]
 
 
 def semgrep_check(name: str, category: str) -> Check:
@@ -238,7 +255,7 @@ def run(
         files = todo
     sources, load_problems = load_files(files, config, debug, python, cache.data if cache else lambda p: None)
     problems += load_problems
-    ctx = Context(config, options, sources)
+    ctx = Context(config, options, sources, analyses_of(checks))
     by_path = {s.path: s for s in sources}
     try:
         if any(c.uses_semgrep for c in checks) and any(s.kind in PYTHON_KINDS for s in sources):

@@ -21,6 +21,7 @@ from mlhygiene._core.cache import PARSE_ERRORS, ResultCache, target_name
 from mlhygiene._core.notebook import SHIM_VERSION
 from mlhygiene._core.prefilter import Needs, UnitIndex, may_match, read_needs
 from mlhygiene._core.records import CheckResult, FatalError, Finding, Problem, Source, Unit
+from mlhygiene._core.trees import Trees
 
 ENGINE_ENV = "MLHYGIENE_SEMGREP_ENGINE"
 NO_PREFILTER_ENV = "MLHYGIENE_NO_PREFILTER"
@@ -262,8 +263,10 @@ class SemgrepRun:
         timeout: int = 300,
         use_cache: bool = True,
         processes: int | None = None,
+        trees: Trees | None = None,
     ) -> None:
         configs = rule_files(extra_rules)
+        self.trees = trees or Trees()
         self.timeout = timeout
         self.cache = ResultCache.open(configs, engine_id()) if use_cache else None
         self.tmp = tempfile.TemporaryDirectory(prefix="mlhygiene-")
@@ -309,7 +312,7 @@ class SemgrepRun:
                 self.fresh[name] = unit.text
                 fast = chosen & self.fast
                 if fast:  # the busiest syntactic rules, answered from Python's ast where it can
-                    results, answered = fastpath.results(fastpath.parse(unit.text), fast, name)
+                    results, answered = fastpath.results(fastpath.parse(unit.text, self.trees), fast, name)
                     self.fast_results += results
                     self.answered[name] = frozenset(c.stem for c in answered)
                     chosen = chosen - answered

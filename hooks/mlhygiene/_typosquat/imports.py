@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from mlhygiene._core.notebook import parse
+from mlhygiene._core.trees import Analysis
 
 _ALIAS = r"[\w.]+(?:\s+as\s+\w+)?"
 _TOLERANT_IMPORT = re.compile(
@@ -133,3 +134,7 @@ def imports_tolerant(text: str) -> list[tuple[str, int, int]]:
             offset = column + len(name)
             found.append((name.split(".")[0], number, column))
     return [f for f in found if f[0] and f[0] != "__future__"]
+
+
+# The imports of a unit, read from the tree the run parses once (see mlhygiene/_core/trees.py).
+IMPORTS = Analysis("typosquat-imports", imports_in_tree)

@@ -27,7 +27,7 @@ from mlhygiene import __version__
 from mlhygiene._core.batches import BATCH_BYTES, BATCH_FILES, MIN_FILES_PER_WORKER
 from mlhygiene._core.config import Config
 from mlhygiene._core.records import FatalError, Finding, Problem, Source
-from mlhygiene._core.runner import PYTHON_KINDS, Context, load_files, parse_warnings, run_each
+from mlhygiene._core.runner import PYTHON_KINDS, Context, analyses_of, load_files, parse_warnings, run_each
 from mlhygiene._core.sources import read_bytes
 from mlhygiene._core.suppress import is_suppressed
 from mlhygiene.audit.census import modules
@@ -175,7 +175,7 @@ def check_batch(items: Sequence[Pending], settings: Settings) -> list[ContentRes
                 except Exception:  # noqa: S112  # the loader reads it again and says why
                     continue
         sources, problems = load_files(files, config, settings.debug, True, data.get)
-        ctx = Context(config, options, sources)
+        ctx = Context(config, options, sources, analyses_of(CHECKS.values()))
         try:
             if any(s.kind in PYTHON_KINDS for s in sources):
                 ctx.start_semgrep()
