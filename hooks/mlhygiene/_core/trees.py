@@ -45,9 +45,25 @@ class Trees:
 
     def parse(self, text: str) -> ast.Module | None:
         """The tree of ``text`` (None when it is not Python 3); the wanted analyses are kept."""
+        return self._parse(text, notebook.digest(text))
+
+    def fact(self, text: str, analysis: Analysis[T]) -> T | None:
+        """``analysis`` of ``text``, or None when the text is not Python 3."""
+        key = notebook.digest(text)
+        known = self.known.get(key, {})
+        if known is not None and analysis.name not in known:
+            tree = self._parse(text, key)
+            known = self.known[key]
+            if tree is not None and known is not None and analysis.name not in known:
+                known[analysis.name] = analysis.run(tree, text)
+        if known is None:
+            return None
+        result: T = known[analysis.name]
+        return result
+
+    def _parse(self, text: str, key: bytes) -> ast.Module | None:
         tree = notebook.parse(text)[0]
         self.parses += 1
-        key = notebook.digest(text)
         if tree is None:
             self.known[key] = None
             return None
@@ -57,23 +73,3 @@ class Trees:
                 if name not in known and analysis.gate(text):
                     known[name] = analysis.run(tree, text)
         return tree
-
-    def fact(self, text: str, analysis: Analysis[T]) -> T | None:
-        """``analysis`` of ``text``, or None when the text is not Python 3."""
-        key = notebook.digest(text)
-        if key in self.known:
-            known = self.known[key]
-            if known is None:
-                return None
-            if analysis.name in known:
-                result: T = known[analysis.name]
-                return result
-        tree = self.parse(text)
-        if tree is None:
-            return None
-        known = self.known[key]
-        assert known is not None
-        if analysis.name not in known:
-            known[analysis.name] = analysis.run(tree, text)
-        result = known[analysis.name]
-        return result

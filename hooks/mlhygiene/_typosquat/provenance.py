@@ -128,7 +128,7 @@ def _where(unit_map: tuple[tuple[int, int] | None, ...], node: ast.AST) -> Where
 
 def python_provenance(source: Source) -> Iterator[HubRef | HostRef]:
     for unit in source.units:
-        tree = parse_python(unit.text)  # the parse the import reader shares
+        tree = parse_python(unit.text)  # only with a policy: not worth an analysis on every parse
         if tree is None:
             continue
         for node in ast.walk(tree):

@@ -30,6 +30,7 @@ from mlhygiene._core.records import FatalError, Finding, Problem, Source
 from mlhygiene._core.runner import PYTHON_KINDS, Context, analyses_of, load_files, parse_warnings, run_each
 from mlhygiene._core.sources import read_bytes
 from mlhygiene._core.suppress import is_suppressed
+from mlhygiene._core.trees import Trees
 from mlhygiene.audit.census import modules
 from mlhygiene.audit.store import ContentResult, Pending, StoredFinding, salted
 from mlhygiene.audit.walk import read_blobs
@@ -194,7 +195,7 @@ def check_batch(items: Sequence[Pending], settings: Settings) -> list[ContentRes
                 suppressed = source is not None and is_suppressed(finding, source)
                 findings[sha].append(_stored(finding, settings.salt, suppressed))
         problems += crashes + parse_warnings(s for s in sources if s.kind in PYTHON_KINDS)
-        return _results(kinds, where, sources, findings, problems, read_problems)
+        return _results(kinds, where, sources, findings, problems, read_problems, ctx.trees)
 
 
 def _results(
@@ -204,10 +205,11 @@ def _results(
     findings: dict[str, list[StoredFinding]],
     problems: Sequence[Problem],
     read_problems: Sequence[tuple[str, str]],
+    trees: Trees,
 ) -> list[ContentResult]:
     imports: dict[str, set[str]] = {sha: set() for sha in kinds}
     for source in sources:
-        imports[where[source.path]] |= modules(source)
+        imports[where[source.path]] |= modules(source, trees)
     issues: dict[str, list[tuple[str, bool]]] = {sha: [] for sha in kinds}
     for sha, message in read_problems:
         issues[sha].append((message, True))
